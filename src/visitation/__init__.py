@@ -1,0 +1,62 @@
+"""visitation: the Danish referral guideline for specialized palliative care, as data.
+
+Versioned YAML rule files, a pure three-valued evaluator that explains every verdict,
+and renderers for terminals, notebooks and EHR integrations.
+
+    >>> import visitation
+    >>> a = visitation.evaluate({"age": 70, "prognosis": "weeks"}, "dk-national@1.0.0",
+    ...                         on="2026-11-23")
+    >>> a.verdicts
+    {'hospice': 'indeterminate'}
+"""
+
+from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
+from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
+from visitation.errors import (
+    Diagnostic,
+    NoRuleSetInForce,
+    PatientFileError,
+    RuleFileError,
+    UnknownRuleSet,
+    VisitationError,
+)
+from visitation.evaluate import CoreResult, evaluate, evaluate_core
+from visitation.facts import FACTS, FactSpec, Patient, load_patient
+from visitation.load import check_file, check_text, load_ruleset_file
+from visitation.registry import RuleSetInfo, compiled, list_rulesets, load_ruleset, resolve
+from visitation.ruleset import RuleSet
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FACTS",
+    "Assessment",
+    "CompiledRuleSet",
+    "CoreResult",
+    "Diagnostic",
+    "FactSpec",
+    "NoRuleSetInForce",
+    "PathwayResult",
+    "Patient",
+    "PatientFileError",
+    "RuleFileError",
+    "RuleResult",
+    "RuleSet",
+    "RuleSetInfo",
+    "SourceCitation",
+    "UnknownRuleSet",
+    "VisitationError",
+    "__version__",
+    "check_file",
+    "check_text",
+    "compile_ruleset",
+    "compiled",
+    "content_hash",
+    "evaluate",
+    "evaluate_core",
+    "list_rulesets",
+    "load_patient",
+    "load_ruleset",
+    "load_ruleset_file",
+    "resolve",
+]

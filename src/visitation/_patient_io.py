@@ -1,0 +1,65 @@
+"""Load patient facts from a dict, a JSON or YAML file, or standard input, with located errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from visitation._pydantic_errors import diagnostics_from_validation
+from visitation._yaml import YamlDocument, load_yaml
+from visitation.errors import Diagnostic, PatientFileError
+from visitation.facts import Patient
+
+__all__ = ["load_patient_file", "patient_from_text", "validate_patient"]
+
+
+def patient_from_text(text: str | bytes, *, path: str = "<input>") -> Patient:
+    """Validate patient facts written as YAML or JSON (JSON is read as YAML 1.2)."""
+    doc = load_yaml(text, path=path)
+    if doc.diagnostics:
+        raise PatientFileError(doc.diagnostics)
+    if not isinstance(doc.data, dict):
+        raise PatientFileError(
+            [doc.diagnostic("patient-not-mapping", "patient facts must be a mapping of fact: value")]
+        )
+    return _validate(doc.data, doc)
+
+
+def load_patient_file(path: str | Path) -> Patient:
+    """Load a ``.json`` / ``.yaml`` / ``.yml`` patient file, or ``-`` for standard input."""
+    if str(path) == "-":
+        return patient_from_text(sys.stdin.buffer.read(), path="<stdin>")
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise PatientFileError(
+            [Diagnostic("unreadable-file", exc.strerror or str(exc), str(p))]
+        ) from None
+    return patient_from_text(data, path=str(p))
+
+
+def validate_patient(facts: Patient | Mapping[str, Any]) -> Patient:
+    """A Patient from a Patient or a plain mapping; :class:`PatientFileError` names each field."""
+    if isinstance(facts, Patient):
+        return facts
+    try:
+        return Patient.model_validate(facts)
+    except ValidationError as exc:
+        doc = YamlDocument(data=facts, path="<patient>")
+        raise PatientFileError(
+            diagnostics_from_validation(exc, doc, known_keys=Patient.model_fields)
+        ) from None
+
+
+def _validate(data: dict[str, Any], doc: YamlDocument) -> Patient:
+    try:
+        return Patient.model_validate(data)
+    except ValidationError as exc:
+        raise PatientFileError(
+            diagnostics_from_validation(exc, doc, known_keys=Patient.model_fields)
+        ) from None

@@ -1,0 +1,149 @@
+"""The Assessment: the pure-data result of one evaluation.
+
+Enough for an auditor to reproduce the decision years later: which rule set (family,
+version, status and content hash), on which date, the verdict per pathway and, per
+rule, its status, explanation, the evidence used, the facts missing and the source.
+JSON round-trip is exact: ``Assessment.from_json(a.to_json()) == a``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Assessment",
+    "PathwayResult",
+    "RuleResult",
+    "RuleStatus",
+    "SourceCitation",
+    "Verdict",
+]
+
+RuleStatus = Literal["met", "not_met", "unknown"]
+Verdict = Literal["eligible", "not_eligible", "indeterminate"]
+JsonScalar = bool | int | float | str
+EvidenceValue = JsonScalar | list[JsonScalar]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceCitation(_Frozen):
+    """The source a rule cites, resolved from the rule file's sources."""
+
+    ref: str
+    section: str
+    title: str
+    publisher: str
+    url: str | None = None
+    seed: str | None = None
+
+
+class RuleResult(_Frozen):
+    """The outcome of one rule (or monitoring indicator) for one patient."""
+
+    id: str
+    group: str
+    title: dict[str, str]
+    status: RuleStatus
+    explanation: dict[str, str] = Field(description="Explanation per language.")
+    evidence: dict[str, EvidenceValue] = Field(
+        description="Recorded facts the rule used: fact path → value (JSON form)."
+    )
+    missing: list[str] = Field(
+        description="Unrecorded facts that would settle an unknown rule, in order."
+    )
+    source: SourceCitation
+    provenance: Literal["published", "inferred"]
+    rationale: str | None = None
+
+
+class PathwayResult(_Frozen):
+    """The verdict for one pathway (e.g. ``specialized``, ``hospice``)."""
+
+    id: str
+    title: dict[str, str]
+    verdict: Verdict
+    rules: list[str] = Field(description="Ids of the rules the pathway requires, in order.")
+    blocking: list[str] = Field(description="Ids of required rules that are not met.")
+    missing: list[str] = Field(
+        description="For an indeterminate verdict: facts to record, in the order to settle them."
+    )
+
+
+class Assessment(_Frozen):
+    """What one rule set says about one patient on one date."""
+
+    family: str
+    version: str
+    status: Literal["draft", "provisional", "published", "retired"]
+    title: dict[str, str]
+    content_hash: str
+    evaluated_on: date
+    in_force: bool = Field(description="Whether the rule set was in force on evaluated_on.")
+    effective_from: date
+    effective_until: date | None
+    languages: list[str]
+    pathways: list[PathwayResult]
+    rules: list[RuleResult]
+    indicators: list[RuleResult]
+
+    # -- convenience --------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        """``family@version``."""
+        return f"{self.family}@{self.version}"
+
+    def pathway(self, pathway_id: str) -> PathwayResult:
+        """The result for one pathway; ``KeyError`` naming the pathways there are."""
+        for p in self.pathways:
+            if p.id == pathway_id:
+                return p
+        known = ", ".join(p.id for p in self.pathways)
+        raise KeyError(f"no pathway '{pathway_id}' in {self.key}; pathways: {known}")
+
+    def rule(self, rule_id: str) -> RuleResult:
+        """The result for one rule or indicator by id."""
+        for r in (*self.rules, *self.indicators):
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"no rule '{rule_id}' in {self.key}")
+
+    @property
+    def verdicts(self) -> dict[str, Verdict]:
+        """Pathway id → verdict."""
+        return {p.id: p.verdict for p in self.pathways}
+
+    # -- serialisation ------------------------------------------------------------------
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Canonical JSON (stable key order as declared)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Assessment:
+        """Read an Assessment written by :meth:`to_json`."""
+        return cls.model_validate_json(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible data."""
+        return self.model_dump(mode="json")
+
+    # -- rendering (see render.py) ---------------------------------------------------------
+    def render(self, format: str = "text", *, lang: str = "en") -> str:
+        """Render as ``text``, ``md``, ``json`` or ``html`` in the given language."""
+        from visitation.render import render
+
+        return render(self, format=format, lang=lang)
+
+    def __str__(self) -> str:
+        return self.render("text", lang="en")
+
+    def _repr_html_(self) -> str:
+        return self.render("html", lang="en")
+
+    def _repr_markdown_(self) -> str:
+        return self.render("md", lang="en")

@@ -1,0 +1,411 @@
+"""Static checks of a rule file beyond its schema, each with a stable code and a location.
+
+Codes (see docs/error-codes.md): unknown-fact, operator-type, value-type, unknown-value,
+duplicate-rule-id, duplicate-source-id, undefined-definition, definition-cycle,
+unused-definition, missing-language, undeclared-language, unknown-source,
+unknown-placeholder, unknown-group, unused-group, never-met, changes-version, file-name.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from visitation._yaml import YamlDocument
+from visitation.errors import Diagnostic, did_you_mean
+from visitation.facts import FACTS, FactKind
+from visitation.logic import Truth, _literal, interpret
+from visitation.ruleset import (
+    OPERATORS,
+    AllOf,
+    AnyOf,
+    AtLeastNOf,
+    Condition,
+    Leaf,
+    Not,
+    Rule,
+    RuleSet,
+    Use,
+)
+
+__all__ = ["OPERATORS_BY_KIND", "PLACEHOLDER", "check_ruleset"]
+
+Loc = tuple[str | int, ...]
+
+OPERATORS_BY_KIND: dict[FactKind, frozenset[str]] = {
+    "bool": frozenset({"is", "equals", "not_equals", "recorded"}),
+    "int": frozenset(
+        {"equals", "not_equals", "in", "not_in", "at_least", "at_most", "greater_than",
+         "less_than", "recorded"}
+    ),
+    "date": frozenset({"within_days", "recorded"}),
+    "enum": frozenset({"equals", "not_equals", "in", "not_in", "recorded"}),
+    "set": frozenset({"contains", "contains_any", "contains_all", "size_at_least", "recorded"}),
+    "text": frozenset({"equals", "not_equals", "in", "not_in", "recorded"}),
+    "scores": frozenset({"size_at_least", "recorded"}),
+}
+"""Which operators fit which kind of fact."""
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A ``{name}`` placeholder in an explanation."""
+
+_SPECIAL_PLACEHOLDERS = frozenset({"on"})
+
+
+@dataclass(slots=True)
+class _Checker:
+    rs: RuleSet
+    doc: YamlDocument
+    out: list[Diagnostic]
+
+    def report(self, code: str, message: str, loc: Loc, *, warning: bool = False) -> None:
+        d = self.doc.diagnostic(code, message, loc)
+        if warning:
+            d = Diagnostic(d.code, d.message, d.path, d.line, d.col, "warning")
+        self.out.append(d)
+
+
+def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
+    """Every problem the schema cannot see, located in ``doc``."""
+    c = _Checker(rs, doc, [])
+    _check_identity(c)
+    _check_languages(c)
+    _check_ids_and_sources(c)
+    _check_definitions(c)
+    used_groups = _check_pathways(c)
+    for section in ("rules", "indicators"):
+        rules: list[Rule] = getattr(rs, section)
+        for i, rule in enumerate(rules):
+            loc: Loc = (section, i)
+            _check_condition(c, rule.when, (*loc, "when"))
+            _check_placeholders(c, rule, loc)
+            if section == "rules" and rule.group not in used_groups:
+                c.report(
+                    "unused-group",
+                    f"rule '{rule.id}' is in group '{rule.group}', which no pathway requires",
+                    (*loc, "group"),
+                    warning=True,
+                )
+    if not any(d.code in _STRUCTURAL for d in c.out):
+        for section in ("rules", "indicators"):
+            for i, rule in enumerate(getattr(rs, section)):
+                if not _can_be_met(rule.when, rs.definitions):
+                    c.report(
+                        "never-met",
+                        f"rule '{rule.id}' can never be met, whatever the facts",
+                        (section, i, "when"),
+                    )
+    return c.out
+
+
+_STRUCTURAL = frozenset(
+    {"unknown-fact", "operator-type", "value-type", "undefined-definition", "definition-cycle"}
+)
+
+
+def _check_identity(c: _Checker) -> None:
+    rs = c.rs
+    if rs.changes and rs.changes[0].version != rs.version and rs.changes[-1].version != rs.version:
+        c.report(
+            "changes-version",
+            f"the change list has no entry for this version {rs.version}; "
+            "add one (newest first) that says what changed",
+            ("changes",),
+        )
+    path = Path(c.doc.path)
+    if re.fullmatch(r"\d+\.\d+\.\d+", path.stem) and (
+        path.stem != rs.version or path.parent.name != rs.family
+    ):
+        c.report(
+            "file-name",
+            f"file is named {path.parent.name}/{path.name} but states "
+            f"{rs.family} {rs.version}; bundled files live at rules/<family>/<version>.yaml",
+            ("version",),
+        )
+
+
+def _texts(rs: RuleSet) -> Iterator[tuple[Loc, Mapping[str, str]]]:
+    yield ("title",), rs.title
+    for pid, p in rs.pathways.items():
+        yield ("pathways", pid, "title"), p.title
+        if p.description is not None:
+            yield ("pathways", pid, "description"), p.description
+    for section in ("rules", "indicators"):
+        for i, r in enumerate(getattr(rs, section)):
+            yield (section, i, "title"), r.title
+            for outcome in ("met", "not_met", "unknown"):
+                yield (section, i, "explain", outcome), getattr(r.explain, outcome)
+
+
+def _check_languages(c: _Checker) -> None:
+    declared = set(c.rs.languages)
+    for loc, text in _texts(c.rs):
+        for lang in c.rs.languages:
+            if lang not in text:
+                c.report("missing-language", f"no '{lang}' text (the file declares it)", loc)
+        for lang in text:
+            if lang not in declared:
+                c.report(
+                    "undeclared-language",
+                    f"'{lang}' is not among the declared languages {sorted(declared)}",
+                    (*loc, lang),
+                    warning=True,
+                )
+
+
+def _check_ids_and_sources(c: _Checker) -> None:
+    seen: dict[str, Loc] = {}
+    for section in ("rules", "indicators"):
+        for i, r in enumerate(getattr(c.rs, section)):
+            if r.id in seen:
+                first = c.doc.locate(seen[r.id])
+                at = f" (first at line {first.line})" if first else ""
+                c.report("duplicate-rule-id", f"rule id '{r.id}' is used twice{at}", (section, i, "id"))
+            else:
+                seen[r.id] = (section, i, "id")
+    source_ids: set[str] = set()
+    for i, s in enumerate(c.rs.sources):
+        if s.id in source_ids:
+            c.report("duplicate-source-id", f"source id '{s.id}' is used twice", ("sources", i, "id"))
+        source_ids.add(s.id)
+    for section in ("rules", "indicators"):
+        for i, r in enumerate(getattr(c.rs, section)):
+            if r.source.ref not in source_ids:
+                c.report(
+                    "unknown-source",
+                    f"rule '{r.id}' cites source '{r.source.ref}', which 'sources' does not "
+                    f"list{did_you_mean(r.source.ref, source_ids)}",
+                    (section, i, "source", "ref"),
+                )
+
+
+def _uses(condition: Condition) -> Iterator[tuple[str, Loc]]:
+    """(definition name, location relative to the condition) of every ``use``."""
+    for node, loc in _walk(condition, ()):
+        if isinstance(node, Use):
+            yield node.use, (*loc, "use")
+
+
+def _walk(condition: Condition, loc: Loc) -> Iterator[tuple[Condition, Loc]]:
+    yield condition, loc
+    if isinstance(condition, AllOf):
+        for j, p in enumerate(condition.all):
+            yield from _walk(p, (*loc, "all", j))
+    elif isinstance(condition, AnyOf):
+        for j, p in enumerate(condition.any):
+            yield from _walk(p, (*loc, "any", j))
+    elif isinstance(condition, Not):
+        yield from _walk(condition.not_, (*loc, "not"))
+    elif isinstance(condition, AtLeastNOf):
+        for j, p in enumerate(condition.at_least_n_of.of):
+            yield from _walk(p, (*loc, "at_least_n_of", "of", j))
+
+
+def _check_definitions(c: _Checker) -> None:
+    defs = c.rs.definitions
+    used: set[str] = set()
+    roots: list[tuple[Condition, Loc]] = [(d, ("definitions", n)) for n, d in defs.items()]
+    roots += [(r.when, (s, i, "when")) for s in ("rules", "indicators")
+              for i, r in enumerate(getattr(c.rs, s))]
+    for cond, loc in roots:
+        for name, rel in _uses(cond):
+            used.add(name)
+            if name not in defs:
+                c.report(
+                    "undefined-definition",
+                    f"'use: {name}' names no entry under 'definitions'{did_you_mean(name, defs)}",
+                    (*loc, *rel),
+                )
+    # cycles: depth-first search over the use graph
+    graph = {n: [u for u, _ in _uses(d) if u in defs] for n, d in defs.items()}
+    state: dict[str, int] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for nxt in graph[name]:
+            if state.get(nxt) == 1:
+                cycle = " → ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail else nxt
+                c.report("definition-cycle", f"definitions use each other in a cycle: {cycle}",
+                         ("definitions", name))
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[name] = 2
+
+    for name in defs:
+        if name not in state:
+            visit(name, [name])
+    for name in defs:
+        if name not in used:
+            c.report("unused-definition", f"definition '{name}' is never used",
+                     ("definitions", name), warning=True)
+
+
+def _check_pathways(c: _Checker) -> set[str]:
+    groups = {r.group for r in c.rs.rules}
+    required: set[str] = set()
+    for pid, p in c.rs.pathways.items():
+        for j, g in enumerate(p.requires):
+            required.add(g)
+            if g not in groups:
+                c.report(
+                    "unknown-group",
+                    f"pathway '{pid}' requires group '{g}', which no rule has{did_you_mean(g, groups)}",
+                    ("pathways", pid, "requires", j),
+                )
+    return required
+
+
+def _check_condition(c: _Checker, condition: Condition, loc: Loc) -> None:
+    for node, rel in _walk(condition, ()):
+        if isinstance(node, Leaf):
+            _check_leaf(c, node, (*loc, *rel))
+        elif isinstance(node, AtLeastNOf) and node.at_least_n_of.n > len(node.at_least_n_of.of):
+            c.report(
+                "never-met",
+                f"at_least_n_of asks for {node.at_least_n_of.n} of "
+                f"{len(node.at_least_n_of.of)} parts",
+                (*loc, *rel, "at_least_n_of", "n"),
+            )
+
+
+def _check_leaf(c: _Checker, leaf: Leaf, loc: Loc) -> None:
+    spec = FACTS.get(leaf.fact)
+    if spec is None:
+        c.report(
+            "unknown-fact",
+            f"unknown fact '{leaf.fact}'{did_you_mean(leaf.fact, FACTS)}",
+            (*loc, "fact"),
+        )
+        return
+    op = leaf.operator
+    allowed = OPERATORS_BY_KIND[spec.kind]
+    if op not in allowed:
+        c.report(
+            "operator-type",
+            f"operator '{op}' does not fit fact '{leaf.fact}' ({spec.kind}); "
+            f"use one of: {', '.join(sorted(allowed))}",
+            (*loc, op),
+        )
+        return
+    values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+    for v in values:
+        problem = _value_problem(spec.kind, spec.vocabulary, op, v)
+        if problem:
+            code, message = problem
+            c.report(code, f"fact '{leaf.fact}': {message}", (*loc, op))
+
+
+def _value_problem(
+    kind: FactKind, vocabulary: tuple[str, ...], op: str, v: Any
+) -> tuple[str, str] | None:
+    if op in ("recorded", "size_at_least", "within_days"):
+        if op == "recorded" and not isinstance(v, bool):
+            return "value-type", f"'recorded' takes true or false, not {v!r}"
+        if op != "recorded" and (isinstance(v, bool) or not isinstance(v, int)):
+            return "value-type", f"'{op}' takes a whole number, not {v!r}"
+        return None
+    if kind == "bool" and not isinstance(v, bool):
+        return "value-type", f"a yes/no fact compares with true or false, not {v!r}"
+    if kind == "int" and (isinstance(v, bool) or not isinstance(v, int | float)):
+        return "value-type", f"a number fact compares with a number, not {v!r}"
+    if kind == "text" and not isinstance(v, str):
+        return "value-type", f"a text fact compares with text, not {v!r}"
+    if kind in ("enum", "set") and vocabulary:
+        if not isinstance(v, str) or v not in vocabulary:
+            hint = did_you_mean(str(v), vocabulary) or f"; one of: {', '.join(vocabulary)}"
+            return "unknown-value", f"'{v}' is not in the vocabulary{hint}"
+    return None
+
+
+def _check_placeholders(c: _Checker, rule: Rule, loc: Loc) -> None:
+    for outcome in ("met", "not_met", "unknown"):
+        texts: Mapping[str, str] = getattr(rule.explain, outcome)
+        for lang, text in texts.items():
+            for name in PLACEHOLDER.findall(text):
+                if name not in FACTS and name not in _SPECIAL_PLACEHOLDERS:
+                    candidates = [*FACTS, *_SPECIAL_PLACEHOLDERS]
+                    c.report(
+                        "unknown-placeholder",
+                        f"placeholder '{{{name}}}' names no fact{did_you_mean(name, candidates)}",
+                        (*loc, "explain", outcome, lang),
+                    )
+
+
+# --------------------------------------------------------------------------------------
+# never-met: is there any assignment of recorded facts that makes the rule true?
+# --------------------------------------------------------------------------------------
+
+_PROBE_DAY = date(2000, 6, 15)
+_MAX_COMBINATIONS = 50_000
+
+
+def _can_be_met(condition: Condition, definitions: Mapping[str, Condition]) -> bool:
+    """Search the candidate values of the rule's facts for one that makes it true.
+
+    Candidate values are the boundaries of every literal (n-1, n, n+1 for numbers; every
+    vocabulary member; dates just inside and outside every window), so the search is
+    exact for the closed operator set. Above a size limit it gives the benefit of the doubt.
+    """
+    from visitation.logic import leaves
+
+    by_fact: dict[str, list[Leaf]] = {}
+    for leaf in leaves(condition, definitions):
+        by_fact.setdefault(leaf.fact, []).append(leaf)
+    names = list(by_fact)
+    domains = [_candidates(n, by_fact[n]) for n in names]
+    total = 1
+    for d in domains:
+        total *= len(d)
+        if total > _MAX_COMBINATIONS:
+            return True
+    for combo in itertools.product(*domains):
+        facts = dict(zip(names, combo, strict=True))
+        truth: Truth = interpret(condition, facts, _PROBE_DAY, definitions)[0]
+        if truth is True:
+            return True
+    return False
+
+
+def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
+    spec = FACTS[name]
+    out: list[Any] = []
+    if any(leaf.operator == "recorded" for leaf in leaves_):
+        out.append(None)
+    literals = [
+        v for leaf in leaves_ for v in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
+    ]
+    if spec.kind == "bool":
+        out += [True, False]
+    elif spec.kind == "int":
+        nums = {0} | {int(v) + d for v in literals if isinstance(v, int | float) for d in (-1, 0, 1)}
+        out += sorted(nums)
+    elif spec.kind == "enum":
+        out += [_literal(name, v) for v in spec.vocabulary]
+    elif spec.kind == "date":
+        days = {0} | {int(v) + d for v in literals if isinstance(v, int) for d in (0, 1)}
+        out += [_PROBE_DAY - timedelta(days=d) for d in sorted(days)] + [
+            _PROBE_DAY + timedelta(days=1)
+        ]
+    elif spec.kind == "set":
+        members = [_literal(name, v) for v in spec.vocabulary] or [
+            *{v for v in literals if isinstance(v, str)},
+            "(other)",
+        ]
+        if len(members) <= 10:
+            out += [
+                frozenset(s)
+                for k in range(len(members) + 1)
+                for s in itertools.combinations(members, k)
+            ]
+        else:  # pragma: no cover - no bundled vocabulary is this large
+            out += [frozenset(), frozenset(members)]
+    elif spec.kind == "text":
+        out += [*{v for v in literals if isinstance(v, str)}, "(other)"]
+    else:  # scores: a full answer sheet or an empty one
+        out += [[1] * 15, []]
+    return out

@@ -1,0 +1,76 @@
+"""Fill explanation templates: ``{fact}`` placeholders become readable values per language."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from visitation.check import PLACEHOLDER
+from visitation.logic import Facts, fact_value
+
+__all__ = ["LABELS", "format_value", "render_template"]
+
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "da": {
+        "true": "ja", "false": "nej", "none": "ikke registreret",
+        "cancer": "kræft", "heart_vascular": "hjerte-kar", "neurological": "neurologisk",
+        "stroke": "apopleksi", "lung": "lunge", "kidney": "nyre", "other": "anden",
+        "gp": "egen læge", "specialist": "speciallæge", "hospital": "hospital",
+        "palliative_unit": "palliativ enhed", "patient_relative": "patient/pårørende",
+        "physical": "fysisk", "psychological": "psykisk", "social": "social",
+        "existential": "eksistentiel",
+        "days": "dage", "weeks": "uger", "few_months": "få måneder", "longer": "længere",
+        "diagnosis": "diagnose", "problems": "problemstillinger", "medication": "medicin",
+        "social_history": "social anamnese", "terminal_status": "terminalstatus",
+        "reason_for_wish": "begrundelse for ønsket", "disease_course": "sygdomsforløb",
+        "relief_tried": "afprøvet lindring",
+    },
+    "en": {
+        "true": "yes", "false": "no", "none": "not recorded",
+        "heart_vascular": "heart/vascular", "palliative_unit": "palliative unit",
+        "patient_relative": "patient/relative", "gp": "GP", "few_months": "a few months",
+        "social_history": "social history", "terminal_status": "terminal status",
+        "reason_for_wish": "reason for the wish", "disease_course": "disease course",
+        "relief_tried": "relief tried",
+    },
+}  # fmt: skip
+"""Readable words for yes/no, 'not recorded' and vocabulary codes, per language."""
+
+
+def _word(key: str, lang: str) -> str:
+    return LABELS.get(lang, {}).get(key) or key.replace("_", " ")
+
+
+def format_value(value: Any, lang: str) -> str:
+    """A fact value as a clinician reads it, in ``lang``."""
+    if value is None:
+        return _word("none", lang)
+    if isinstance(value, bool):
+        return _word("true" if value else "false", lang)
+    if isinstance(value, enum.Enum):
+        return _word(str(value.value), lang)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        if not value:
+            return "–"
+        return ", ".join(sorted(format_value(v, lang) for v in value))
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(v, lang) for v in value)
+    return str(value)
+
+
+def render_template(template: str, facts: Facts, on: date, lang: str) -> str:
+    """Replace every ``{name}`` with the readable value of that fact (or the date for ``on``)."""
+    if "{" not in template:
+        return template
+
+    def fill(match: Any) -> str:
+        name = match.group(1)
+        if name == "on":
+            return on.isoformat()
+        return format_value(fact_value(facts, name, on), lang)
+
+    return str(PLACEHOLDER.sub(fill, template))

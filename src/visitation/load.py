@@ -1,0 +1,101 @@
+"""Read a rule file: strict YAML → pydantic RuleSet → static checks.
+
+Every problem is reported at once (up to a cap), each as ``path:line:col: code: message``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from visitation._pydantic_errors import diagnostics_from_validation
+from visitation._yaml import load_yaml
+from visitation.check import check_ruleset
+from visitation.errors import Diagnostic, RuleFileError
+from visitation.ruleset import (
+    AllOf,
+    AnyOf,
+    AtLeastNOf,
+    Change,
+    Citation,
+    Explanations,
+    Leaf,
+    Not,
+    Pathway,
+    Rule,
+    RuleChange,
+    RuleSet,
+    Source,
+    Use,
+    _NOf,
+)
+
+__all__ = ["MAX_DIAGNOSTICS", "check_file", "check_text", "load_ruleset_file", "parse_ruleset"]
+
+MAX_DIAGNOSTICS = 200
+"""At most this many diagnostics are reported for one file."""
+
+
+def _known_keys() -> set[str]:
+    models: list[type[BaseModel]] = [
+        RuleSet, Rule, Pathway, Source, Change, RuleChange, Citation, Explanations,
+        Leaf, AllOf, AnyOf, Not, AtLeastNOf, _NOf, Use,
+    ]  # fmt: skip
+    return {f.alias or name for m in models for name, f in m.model_fields.items()}
+
+
+_KNOWN_KEYS = _known_keys()
+
+
+def parse_ruleset(text: str | bytes, *, path: str) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """Parse and check rule-file text; the RuleSet is None when there are errors."""
+    doc = load_yaml(text, path=path)
+    diagnostics = list(doc.diagnostics)
+    if any(d.severity == "error" for d in diagnostics) or doc.data is None:
+        if doc.data is None and not diagnostics:
+            diagnostics.append(doc.diagnostic("empty-file", "the file holds no rule set"))
+        return None, diagnostics[:MAX_DIAGNOSTICS]
+    try:
+        ruleset = RuleSet.model_validate(doc.data)
+    except ValidationError as exc:
+        diagnostics += diagnostics_from_validation(exc, doc, known_keys=_KNOWN_KEYS)
+        return None, _sorted(diagnostics)
+    diagnostics += check_ruleset(ruleset, doc)
+    has_errors = any(d.severity == "error" for d in diagnostics)
+    return (None if has_errors else ruleset), _sorted(diagnostics)
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    ordered = sorted(diagnostics, key=lambda d: (d.line or 0, d.col or 0))
+    return ordered[:MAX_DIAGNOSTICS]
+
+
+def check_text(text: str | bytes, *, path: str = "<input>") -> list[Diagnostic]:
+    """Every problem in rule-file text, errors and warnings."""
+    return parse_ruleset(text, path=path)[1]
+
+
+def check_file(path: str | Path) -> list[Diagnostic]:
+    """Every problem in a rule file, errors and warnings (an unreadable file is one error)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        return [Diagnostic("unreadable-file", exc.strerror or str(exc), str(p))]
+    return check_text(data, path=str(p))
+
+
+def load_ruleset_file(path: str | Path) -> RuleSet:
+    """Load and check one rule file; :class:`RuleFileError` lists every error found."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise RuleFileError(
+            [Diagnostic("unreadable-file", exc.strerror or str(exc), str(p))]
+        ) from None
+    ruleset, diagnostics = parse_ruleset(data, path=str(p))
+    if ruleset is None:
+        raise RuleFileError([d for d in diagnostics if d.severity == "error"])
+    return ruleset

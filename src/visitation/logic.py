@@ -1,0 +1,199 @@
+"""Three-valued truth and the reference interpreter of conditions.
+
+Truth is ``True`` (met), ``False`` (not met) or ``None`` (unknown: a fact it needs is not
+recorded). ``all`` / ``any`` / ``not`` / ``at_least_n_of`` follow Kleene's strong logic,
+the same as SQL's NULL. The operator semantics live in :func:`predicate`, used by this
+interpreter and by the compiler alike; the interpreter walks the tree plainly and also
+says which unrecorded facts would settle an unknown result. The compiled closures in
+``compile.py`` must agree with it on every patient (a property test checks this).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from visitation.facts import FACTS, age_on
+from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Use
+
+__all__ = [
+    "Truth",
+    "facts_of",
+    "fact_value",
+    "interpret",
+    "kleene_all",
+    "kleene_any",
+    "predicate",
+]
+
+Truth = bool | None
+Facts = Mapping[str, Any]
+Predicate = Callable[[Any, date], bool]
+
+
+def kleene_all(values: Iterable[Truth]) -> Truth:
+    """AND: false if any is false, else unknown if any is unknown, else true."""
+    unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            unknown = True
+    return None if unknown else True
+
+
+def kleene_any(values: Iterable[Truth]) -> Truth:
+    """OR: true if any is true, else unknown if any is unknown, else false."""
+    unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            unknown = True
+    return None if unknown else False
+
+
+def fact_value(facts: Facts, name: str, on: date) -> Any:
+    """The value of a fact on ``on``; ``age`` is derived from ``birth_date`` when not given."""
+    value = facts.get(name)
+    if value is None and name == "age":
+        born = facts.get("birth_date")
+        if born is not None:
+            return age_on(born, on)
+    return value
+
+
+def facts_of(patient: Any) -> Facts:
+    """The fact mapping of a validated :class:`~visitation.facts.Patient`."""
+    return patient.__dict__  # type: ignore[no-any-return]
+
+
+def _literal(fact: str, value: Any) -> Any:
+    """A rule's literal in the fact's own type (enum members for enum and set facts)."""
+    spec = FACTS.get(fact)
+    if spec is not None and spec.enum_type is not None and isinstance(value, str):
+        try:
+            return spec.enum_type(value)
+        except ValueError:
+            return value
+    return value
+
+
+def predicate(leaf: Leaf) -> Predicate:
+    """``pred(value, on)`` for a recorded value: the meaning of the leaf's operator."""
+    op, arg, fact = leaf.operator, leaf.value, leaf.fact
+    if op in ("in", "not_in", "contains_any", "contains_all"):
+        args: frozenset[Any] = frozenset(_literal(fact, a) for a in arg)
+    single = _literal(fact, arg)
+    match op:
+        case "equals" | "is":
+            return lambda v, on: bool(v == single)
+        case "not_equals":
+            return lambda v, on: bool(v != single)
+        case "in":
+            return lambda v, on: v in args
+        case "not_in":
+            return lambda v, on: v not in args
+        case "at_least":
+            return lambda v, on: bool(v >= single)
+        case "at_most":
+            return lambda v, on: bool(v <= single)
+        case "greater_than":
+            return lambda v, on: bool(v > single)
+        case "less_than":
+            return lambda v, on: bool(v < single)
+        case "contains":
+            return lambda v, on: single in v
+        case "contains_any":
+            return lambda v, on: not args.isdisjoint(v)
+        case "contains_all":
+            return lambda v, on: args.issubset(v)
+        case "size_at_least":
+            return lambda v, on: len(v) >= single
+        case "within_days":
+            days = timedelta(days=single)
+            return lambda v, on: on - days <= v <= on
+        case "recorded":  # handled by the callers: never unknown
+            return lambda v, on: bool(single)
+    raise AssertionError(f"unknown operator {op}")  # pragma: no cover
+
+
+def interpret(
+    condition: Condition,
+    facts: Facts,
+    on: date,
+    definitions: Mapping[str, Condition],
+) -> tuple[Truth, list[str]]:
+    """Evaluate a condition plainly: its truth and, when unknown, the facts that settle it.
+
+    The facts listed for an unknown result are the unrecorded facts of the unknown parts
+    that could still change it, in the order they appear; recording all of them makes the
+    result definite.
+    """
+    if isinstance(condition, Leaf):
+        value = fact_value(facts, condition.fact, on)
+        if condition.operator == "recorded":
+            return (value is not None) == condition.value, []
+        if value is None:
+            return None, [condition.fact]
+        return predicate(condition)(value, on), []
+    if isinstance(condition, Use):
+        return interpret(definitions[condition.use], facts, on, definitions)
+    if isinstance(condition, Not):
+        truth, missing = interpret(condition.not_, facts, on, definitions)
+        return (None if truth is None else not truth), missing
+    if isinstance(condition, AllOf | AnyOf):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        results = [interpret(p, facts, on, definitions) for p in parts]
+        combine = kleene_all if isinstance(condition, AllOf) else kleene_any
+        truth = combine(t for t, _ in results)
+        return truth, _unknown_missing(truth, results)
+    if isinstance(condition, AtLeastNOf):
+        n = condition.at_least_n_of.n
+        results = [interpret(p, facts, on, definitions) for p in condition.at_least_n_of.of]
+        true = sum(1 for t, _ in results if t is True)
+        unknown = sum(1 for t, _ in results if t is None)
+        truth: Truth = True if true >= n else (False if true + unknown < n else None)
+        return truth, _unknown_missing(truth, results)
+    raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
+
+
+def _unknown_missing(truth: Truth, results: list[tuple[Truth, list[str]]]) -> list[str]:
+    if truth is not None:
+        return []
+    return list(dict.fromkeys(f for t, missing in results if t is None for f in missing))
+
+
+def leaves(condition: Condition, definitions: Mapping[str, Condition]) -> Iterator[Leaf]:
+    """Every leaf of a condition, definitions expanded, in order."""
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Use):
+        if condition.use in definitions:
+            yield from leaves(definitions[condition.use], definitions)
+    elif isinstance(condition, Not):
+        yield from leaves(condition.not_, definitions)
+    elif isinstance(condition, AllOf):
+        for part in condition.all:
+            yield from leaves(part, definitions)
+    elif isinstance(condition, AnyOf):
+        for part in condition.any:
+            yield from leaves(part, definitions)
+    elif isinstance(condition, AtLeastNOf):
+        for part in condition.at_least_n_of.of:
+            yield from leaves(part, definitions)
+
+
+def json_value(value: Any) -> Any:
+    """A fact value as plain JSON data (dates ISO, enums by value, sets sorted)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(json_value(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    return value
