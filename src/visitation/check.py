@@ -78,6 +78,8 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
     _check_ids_and_sources(c)
     _check_definitions(c)
     used_groups = _check_pathways(c)
+    for name, definition in rs.definitions.items():
+        _check_condition(c, definition, ("definitions", name))
     for section in ("rules", "indicators"):
         rules: list[Rule] = getattr(rs, section)
         for i, rule in enumerate(rules):
@@ -392,9 +394,11 @@ def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
             _PROBE_DAY + timedelta(days=1)
         ]
     elif spec.kind == "set":
+        sizes = [int(v) for v in literals if isinstance(v, int) and not isinstance(v, bool)]
+        fillers = [f"(other {i})" for i in range(max([1, *sizes]))]
         members = [_literal(name, v) for v in spec.vocabulary] or [
-            *{v for v in literals if isinstance(v, str)},
-            "(other)",
+            *sorted({v for v in literals if isinstance(v, str)}),
+            *fillers,
         ]
         if len(members) <= 10:
             out += [

@@ -1,0 +1,195 @@
+"""Loading and checking rule files: each check reports a located, coded message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from visitation import Diagnostic, RuleFileError, check_text, load_ruleset_file
+
+MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+
+
+def diagnose(old: str, new: str, *, count: int = 1) -> list[Diagnostic]:
+    assert old in MINIMAL, old
+    return check_text(MINIMAL.replace(old, new, count), path="rules/demo/1.0.0.yaml")
+
+
+def only(diagnostics: list[Diagnostic], code: str) -> Diagnostic:
+    found = [d for d in diagnostics if d.code == code]
+    assert len(found) == 1, diagnostics
+    return found[0]
+
+
+def line_of(text: str) -> int:
+    return next(i for i, line in enumerate(MINIMAL.splitlines(), 1) if text in line)
+
+
+def test_minimal_file_is_clean() -> None:
+    """The fixture file has no diagnostics at all."""
+    assert check_text(MINIMAL, path="rules/demo/1.0.0.yaml") == []
+
+
+def test_unknown_fact_with_suggestion() -> None:
+    """A misspelt fact is located at the leaf and suggests the right name."""
+    d = only(diagnose("{fact: age, at_least: 18}", "{fact: agee, at_least: 18}"), "unknown-fact")
+    line = line_of("fact: age,")
+    col = MINIMAL.splitlines()[line - 1].index("fact: age") + 1
+    assert str(d) == (
+        f"rules/demo/1.0.0.yaml:{line}:{col}: unknown-fact: "
+        "unknown fact 'agee'; did you mean 'age'?"
+    )
+
+
+def test_unknown_operator_with_suggestion() -> None:
+    """An operator outside the closed set is an unknown key with a suggestion."""
+    d = only(diagnose("at_least: 18", "at_lest: 18"), "unknown-key")
+    assert "unknown key 'at_lest'; did you mean 'at_least'?" in d.message
+    assert d.line == line_of("fact: age,")
+
+
+def test_operator_does_not_fit_fact_type() -> None:
+    """A set operator on a number fact names the operators that fit."""
+    d = only(diagnose("{fact: age, at_least: 18}", "{fact: age, contains: x}"), "operator-type")
+    assert "operator 'contains' does not fit fact 'age' (int)" in d.message
+    assert "at_least" in d.message
+
+
+def test_value_outside_vocabulary() -> None:
+    """An enum literal outside the vocabulary suggests the closest member."""
+    d = only(
+        diagnose("{fact: age, at_least: 18}", "{fact: diagnosis_group, equals: cancr}"),
+        "unknown-value",
+    )
+    assert "did you mean 'cancer'?" in d.message
+
+
+def test_value_of_wrong_type() -> None:
+    """A yes/no fact compared with a number is a value-type error."""
+    d = only(diagnose("complex_by_clinician, is: true", "complex_by_clinician, equals: 3"), "value-type")
+    assert "true or false" in d.message
+
+
+def test_duplicate_rule_id() -> None:
+    """Two rules with one id: the second is flagged and names the first line."""
+    d = only(diagnose("id: hospice.complex", "id: hospice.adult"), "duplicate-rule-id")
+    assert f"first at line {line_of('id: hospice.adult')}" in d.message
+
+
+def test_undefined_definition() -> None:
+    """'use' of a missing definition is located at the use and suggests a name."""
+    d = only(diagnose("{use: complex}", "{use: complx}"), "undefined-definition")
+    assert "did you mean 'complex'?" in d.message
+    assert d.line == line_of("{use: complex}")
+
+
+def test_cyclic_definitions() -> None:
+    """Definitions that use each other in a cycle are refused."""
+    text = MINIMAL.replace(
+        "      - {fact: complex_by_clinician, is: true}\n",
+        "      - {fact: complex_by_clinician, is: true}\n      - {use: loop}\n  loop: {use: complex}\n",
+    )
+    diagnostics = check_text(text, path="x.yaml")
+    assert any(d.code == "definition-cycle" for d in diagnostics), diagnostics
+
+
+def test_missing_language() -> None:
+    """An explanation without a declared language is located at that explanation."""
+    d = only(diagnose('unknown: {da: "Registrér alder.", en: "Record age."}',
+                      'unknown: {da: "Registrér alder."}'), "missing-language")
+    assert "no 'en' text" in d.message
+    assert d.line == line_of("Registrér alder.")
+
+
+def test_rule_without_source() -> None:
+    """A rule with no 'source' is a missing-key error at the rule."""
+    d = only(diagnose('    source: {ref: s1, section: "1"}\n', ""), "missing-key")
+    assert "rules[0].source: required key is missing" in d.message
+
+
+def test_rule_citing_unknown_source() -> None:
+    """A citation of a source the file does not list is an error with a suggestion."""
+    d = only(diagnose('ref: s1, section: "2"', 'ref: s2, section: "2"'), "unknown-source")
+    assert "'s2'" in d.message
+
+
+def test_inferred_rule_needs_rationale() -> None:
+    """provenance: inferred without a rationale is refused."""
+    d = only(diagnose("    rationale: test\n", ""), "invalid-value")
+    assert "rationale" in d.message
+
+
+def test_unknown_placeholder() -> None:
+    """A placeholder that names no fact is located at the explanation text."""
+    d = only(diagnose("Problems: {problem_domains}", "Problems: {problem_domain}"),
+             "unknown-placeholder")
+    assert "did you mean 'problem_domains'?" in d.message
+
+
+def test_rule_that_can_never_be_met() -> None:
+    """Contradictory leaves on one fact are found by the satisfiability search."""
+    d = only(
+        diagnose("when: {fact: age, at_least: 18}",
+                 "when: {all: [{fact: age, at_least: 18}, {fact: age, less_than: 18}]}"),
+        "never-met",
+    )
+    assert "hospice.adult" in d.message
+
+
+def test_at_least_n_of_more_than_parts() -> None:
+    """at_least_n_of asking for more parts than it has can never be met."""
+    diagnostics = diagnose(
+        "when: {fact: age, at_least: 18}",
+        "when: {at_least_n_of: {n: 3, of: [{fact: age, at_least: 18}, {fact: age, at_most: 90}]}}",
+    )
+    assert any(d.code == "never-met" for d in diagnostics)
+
+
+def test_pathway_requires_unknown_group() -> None:
+    """A pathway requiring a group no rule has is an error with a suggestion."""
+    d = only(diagnose("requires: [hospice]", "requires: [hospise]"), "unknown-group")
+    assert "did you mean 'hospice'?" in d.message
+
+
+def test_change_list_must_cover_this_version() -> None:
+    """The change list needs an entry for the file's own version."""
+    only(diagnose("  - version: 1.0.0\n", "  - version: 0.9.0\n"), "changes-version")
+
+
+def test_file_name_must_match_family_and_version() -> None:
+    """A file named like a version must live at <family>/<version>.yaml."""
+    diagnostics = check_text(MINIMAL, path="rules/demo/2.0.0.yaml")
+    assert [d.code for d in diagnostics] == ["file-name"]
+
+
+def test_yaml_hazard_in_rule_file() -> None:
+    """A YAML 1.1 boolean in a rule file is reported at its line."""
+    d = only(diagnose("complex_by_clinician, is: true", "complex_by_clinician, is: yes"),
+             "yaml-ambiguous-bool")
+    assert d.line == line_of("complex_by_clinician")
+
+
+def test_every_schema_problem_at_once() -> None:
+    """Several schema problems in one file are all reported, in line order."""
+    text = MINIMAL.replace("at_least: 18", "at_lest: 18").replace("status: provisional", "status: final")
+    diagnostics = check_text(text, path="x.yaml")
+    assert [d.code for d in diagnostics] == ["invalid-value", "unknown-key"]
+    assert diagnostics[0].line is not None and diagnostics[1].line is not None
+    assert diagnostics[0].line < diagnostics[1].line
+
+
+def test_load_raises_with_every_error(tmp_path: Path) -> None:
+    """load_ruleset_file raises RuleFileError whose message lists each located error."""
+    f = tmp_path / "bad.yaml"
+    f.write_text(MINIMAL.replace("{fact: age,", "{fact: agee,").replace("{use: complex}", "{use: x}"))
+    with pytest.raises(RuleFileError) as info:
+        load_ruleset_file(f)
+    assert {d.code for d in info.value.errors} == {"unknown-fact", "undefined-definition"}
+    assert str(info.value).startswith(f"{f}:")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    """A missing file is one located error, not a traceback."""
+    with pytest.raises(RuleFileError, match="unreadable-file"):
+        load_ruleset_file(tmp_path / "nope.yaml")

@@ -1,0 +1,107 @@
+"""The strict YAML reader: positions, and every YAML hazard refused with a located message."""
+
+from __future__ import annotations
+
+import pytest
+
+from visitation._yaml import Mark, load_yaml
+
+
+def codes(text: str) -> list[str]:
+    return [d.code for d in load_yaml(text, path="f.yaml").diagnostics]
+
+
+def test_plain_values_follow_yaml_1_2() -> None:
+    """true/false, decimal ints and floats and null resolve; everything else is a string."""
+    doc = load_yaml("a: true\nb: 12\nc: 1.5\nd: ~\ne: hello\nf: '010'\n")
+    assert doc.data == {"a": True, "b": 12, "c": 1.5, "d": None, "e": "hello", "f": "010"}
+    assert doc.diagnostics == []
+
+
+def test_bare_dates_stay_strings() -> None:
+    """A bare date is not turned into a datetime object; the typed model parses it."""
+    assert load_yaml("d: 2026-11-23\n").data == {"d": "2026-11-23"}
+
+
+def test_positions_are_one_based_per_path() -> None:
+    """Every key and list item has a 1-based line and column under its path."""
+    doc = load_yaml("a:\n  - x: 1\n    y: [2, 3]\n")
+    assert doc.positions[("a", 0, "x")] == Mark(2, 5)
+    assert doc.positions[("a", 0, "y", 1)] == Mark(3, 12)
+    assert doc.locate(("a", 0, "nonexistent")) == Mark(2, 5)
+
+
+def test_duplicate_keys_are_rejected_with_both_places() -> None:
+    """pyyaml keeps the last duplicate silently; we name both lines."""
+    [d] = load_yaml("a: 1\nb: 2\na: 3\n", path="f.yaml").diagnostics
+    assert str(d) == "f.yaml:3:1: yaml-duplicate-key: duplicate key 'a' (first at line 1, column 1)"
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes", "NO", "y", "n"])
+def test_yaml_1_1_booleans_are_refused(word: str) -> None:
+    """A word that YAML 1.1 reads as a boolean is refused with advice to quote it."""
+    [d] = load_yaml(f"a: {word}\n", path="f.yaml").diagnostics
+    assert d.code == "yaml-ambiguous-bool"
+    assert (d.line, d.col) == (1, 4)
+    assert f'"{word}"' in d.message
+
+
+@pytest.mark.parametrize("number", ["010", "0x1F", "0o17", "1_000", "1:20", ".inf", "-.Inf", ".nan"])
+def test_yaml_1_1_numbers_are_refused(number: str) -> None:
+    """Octal, hex, sexagesimal, underscored and special floats are refused."""
+    assert codes(f"a: {number}\n") == ["yaml-ambiguous-number"]
+
+
+def test_quoted_and_explicit_strings_are_fine() -> None:
+    """Quoting, or an explicit !!str tag, makes the value a string without complaint."""
+    doc = load_yaml("a: 'no'\nb: !!str 010\n")
+    assert doc.data == {"a": "no", "b": "010"}
+    assert doc.diagnostics == []
+
+
+def test_alias_bomb_is_refused() -> None:
+    """Anchors and aliases are refused, so a billion-laughs document cannot expand."""
+    bomb = 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\nd: [*c,*c,*c]\n'
+    doc = load_yaml(bomb)
+    assert "yaml-alias" in [d.code for d in doc.diagnostics]
+    assert doc.data["d"] == [None, None, None]
+
+
+def test_object_construction_is_refused() -> None:
+    """Python-specific and custom tags construct nothing."""
+    assert codes("a: !!python/object/apply:os.system ['true']\n") == ["yaml-tag"]
+    assert codes("a: !custom {x: 1}\n") == ["yaml-tag"]
+
+
+def test_merge_keys_are_refused() -> None:
+    """'<<' merge keys are refused (they are a YAML 1.1 extension)."""
+    assert "yaml-merge-key" in codes("a: {x: 1}\nb:\n  <<: {x: 2}\n")
+
+
+def test_size_limit() -> None:
+    """Input over the size limit is refused before parsing."""
+    doc = load_yaml("a: " + "x" * 100, max_bytes=50, path="big.yaml")
+    assert [d.code for d in doc.diagnostics] == ["file-too-large"]
+    assert doc.data is None
+
+
+def test_depth_limit() -> None:
+    """Nesting deeper than the limit is refused."""
+    assert "yaml-too-deep" in codes("a: " + "[" * 70 + "]" * 70 + "\n")
+
+
+def test_syntax_error_is_located() -> None:
+    """A syntax error names the line and column where the parser stopped."""
+    [d] = load_yaml("a: [1, 2\nb: 3\n", path="f.yaml").diagnostics
+    assert d.code == "yaml-syntax"
+    assert d.line is not None
+
+
+def test_one_document_per_file() -> None:
+    """A second document in the same file is an error."""
+    assert codes("a: 1\n---\nb: 2\n") == ["yaml-multiple-documents"]
+
+
+def test_not_utf8() -> None:
+    """Bytes that are not UTF-8 give a clear error instead of a crash."""
+    assert codes(b"a: \xff\xfe\n") == ["yaml-encoding"]  # type: ignore[arg-type]
