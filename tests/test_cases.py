@@ -91,7 +91,9 @@ def test_every_rule_is_shown_met_not_met_and_unknown() -> None:
         for rule in (*rs.rules, *rs.indicators):
             lacking = {"met", "not_met", "unknown"} - seen[info.key][rule.id]
             if lacking:
-                gaps.append(f"{info.key} {rule.id}: no case where it is {', '.join(sorted(lacking))}")
+                gaps.append(
+                    f"{info.key} {rule.id}: no case where it is {', '.join(sorted(lacking))}"
+                )
     assert not gaps, "\n".join(gaps)
 
 

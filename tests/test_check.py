@@ -67,7 +67,9 @@ def test_value_outside_vocabulary() -> None:
 
 def test_value_of_wrong_type() -> None:
     """A yes/no fact compared with a number is a value-type error."""
-    d = only(diagnose("complex_by_clinician, is: true", "complex_by_clinician, equals: 3"), "value-type")
+    d = only(
+        diagnose("complex_by_clinician, is: true", "complex_by_clinician, equals: 3"), "value-type"
+    )
     assert "true or false" in d.message
 
 
@@ -96,8 +98,13 @@ def test_cyclic_definitions() -> None:
 
 def test_missing_language() -> None:
     """An explanation without a declared language is located at that explanation."""
-    d = only(diagnose('unknown: {da: "Registrér alder.", en: "Record age."}',
-                      'unknown: {da: "Registrér alder."}'), "missing-language")
+    d = only(
+        diagnose(
+            'unknown: {da: "Registrér alder.", en: "Record age."}',
+            'unknown: {da: "Registrér alder."}',
+        ),
+        "missing-language",
+    )
     assert "no 'en' text" in d.message
     assert d.line == line_of("Registrér alder.")
 
@@ -122,16 +129,19 @@ def test_inferred_rule_needs_rationale() -> None:
 
 def test_unknown_placeholder() -> None:
     """A placeholder that names no fact is located at the explanation text."""
-    d = only(diagnose("Problems: {problem_domains}", "Problems: {problem_domain}"),
-             "unknown-placeholder")
+    d = only(
+        diagnose("Problems: {problem_domains}", "Problems: {problem_domain}"), "unknown-placeholder"
+    )
     assert "did you mean 'problem_domains'?" in d.message
 
 
 def test_rule_that_can_never_be_met() -> None:
     """Contradictory leaves on one fact are found by the satisfiability search."""
     d = only(
-        diagnose("when: {fact: age, at_least: 18}",
-                 "when: {all: [{fact: age, at_least: 18}, {fact: age, less_than: 18}]}"),
+        diagnose(
+            "when: {fact: age, at_least: 18}",
+            "when: {all: [{fact: age, at_least: 18}, {fact: age, less_than: 18}]}",
+        ),
         "never-met",
     )
     assert "hospice.adult" in d.message
@@ -165,14 +175,18 @@ def test_file_name_must_match_family_and_version() -> None:
 
 def test_yaml_hazard_in_rule_file() -> None:
     """A YAML 1.1 boolean in a rule file is reported at its line."""
-    d = only(diagnose("complex_by_clinician, is: true", "complex_by_clinician, is: yes"),
-             "yaml-ambiguous-bool")
+    d = only(
+        diagnose("complex_by_clinician, is: true", "complex_by_clinician, is: yes"),
+        "yaml-ambiguous-bool",
+    )
     assert d.line == line_of("complex_by_clinician")
 
 
 def test_every_schema_problem_at_once() -> None:
     """Several schema problems in one file are all reported, in line order."""
-    text = MINIMAL.replace("at_least: 18", "at_lest: 18").replace("status: provisional", "status: final")
+    text = MINIMAL.replace("at_least: 18", "at_lest: 18").replace(
+        "status: provisional", "status: final"
+    )
     diagnostics = check_text(text, path="x.yaml")
     assert [d.code for d in diagnostics] == ["invalid-value", "unknown-key"]
     assert diagnostics[0].line is not None and diagnostics[1].line is not None
@@ -182,7 +196,9 @@ def test_every_schema_problem_at_once() -> None:
 def test_load_raises_with_every_error(tmp_path: Path) -> None:
     """load_ruleset_file raises RuleFileError whose message lists each located error."""
     f = tmp_path / "bad.yaml"
-    f.write_text(MINIMAL.replace("{fact: age,", "{fact: agee,").replace("{use: complex}", "{use: x}"))
+    f.write_text(
+        MINIMAL.replace("{fact: age,", "{fact: agee,").replace("{use: complex}", "{use: x}")
+    )
     with pytest.raises(RuleFileError) as info:
         load_ruleset_file(f)
     assert {d.code for d in info.value.errors} == {"unknown-fact", "undefined-definition"}
@@ -193,3 +209,19 @@ def test_unreadable_file(tmp_path: Path) -> None:
     """A missing file is one located error, not a traceback."""
     with pytest.raises(RuleFileError, match="unreadable-file"):
         load_ruleset_file(tmp_path / "nope.yaml")
+
+
+def test_semantic_problems_are_reported_alongside_schema_errors() -> None:
+    """A schema error elsewhere does not hide unknown facts, placeholders, uses and sources."""
+    text = (
+        MINIMAL.replace("status: provisional", "status: final")
+        .replace("{fact: age,", "{fact: agee,")
+        .replace("{use: complex}", "{use: complx}")
+        .replace("Problems: {problem_domains}", "Problems: {problem_domain}")
+        .replace('ref: s1, section: "2"', 'ref: s2, section: "2"')
+    )
+    codes = [d.code for d in check_text(text, path="x.yaml")]
+    assert codes == [
+        "invalid-value", "unknown-fact", "undefined-definition", "unknown-placeholder",
+        "unknown-source",
+    ]  # fmt: skip

@@ -104,8 +104,9 @@ def test_operators(when: str, facts: dict[str, Any], expected: str) -> None:
     assert status(when, facts) == expected
 
 
-@pytest.mark.parametrize(("days_before", "expected"), [(0, "met"), (30, "met"), (31, "not_met"),
-                                                      (-1, "not_met")])
+@pytest.mark.parametrize(
+    ("days_before", "expected"), [(0, "met"), (30, "met"), (31, "not_met"), (-1, "not_met")]
+)
 def test_within_days_counts_calendar_days(days_before: int, expected: str) -> None:
     """within_days: N includes the evaluation day and the day N calendar days before; not the future."""
     day = date.fromordinal(ON.toordinal() - days_before)
@@ -165,7 +166,10 @@ def test_explanation_fills_placeholders_per_language() -> None:
     """Placeholders become readable values in each language."""
     facts = {"age": 70, "problem_domains": ["social", "physical"], "complex_by_clinician": True}
     r = evaluate(facts, ruleset(), on=ON).rule("hospice.complex")
-    assert r.explanation == {"da": "Problemer: fysisk, social.", "en": "Problems: physical, social."}
+    assert r.explanation == {
+        "da": "Problemer: fysisk, social.",
+        "en": "Problems: physical, social.",
+    }
 
 
 def test_lang_limits_the_explanations() -> None:

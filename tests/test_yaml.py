@@ -46,7 +46,9 @@ def test_yaml_1_1_booleans_are_refused(word: str) -> None:
     assert f'"{word}"' in d.message
 
 
-@pytest.mark.parametrize("number", ["010", "0x1F", "0o17", "1_000", "1:20", ".inf", "-.Inf", ".nan"])
+@pytest.mark.parametrize(
+    "number", ["010", "0x1F", "0o17", "1_000", "1:20", ".inf", "-.Inf", ".nan"]
+)
 def test_yaml_1_1_numbers_are_refused(number: str) -> None:
     """Octal, hex, sexagesimal, underscored and special floats are refused."""
     assert codes(f"a: {number}\n") == ["yaml-ambiguous-number"]

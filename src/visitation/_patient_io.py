@@ -24,7 +24,11 @@ def patient_from_text(text: str | bytes, *, path: str = "<input>") -> Patient:
         raise PatientFileError(doc.diagnostics)
     if not isinstance(doc.data, dict):
         raise PatientFileError(
-            [doc.diagnostic("patient-not-mapping", "patient facts must be a mapping of fact: value")]
+            [
+                doc.diagnostic(
+                    "patient-not-mapping", "patient facts must be a mapping of fact: value"
+                )
+            ]
         )
     return _validate(doc.data, doc)
 

@@ -109,7 +109,9 @@ def load_yaml(
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             doc.diagnostics.append(
-                Diagnostic("yaml-encoding", f"not UTF-8 text: {exc.reason} at byte {exc.start}", path)
+                Diagnostic(
+                    "yaml-encoding", f"not UTF-8 text: {exc.reason} at byte {exc.start}", path
+                )
             )
             return doc
     try:
@@ -252,7 +254,7 @@ class _Builder:
                 node,
                 "yaml-ambiguous-bool",
                 f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
-                f"write true/false, or quote it: \"{value}\"",
+                f'write true/false, or quote it: "{value}"',
             )
             return value
         if _YAML11_NUMBER.fullmatch(value) or _SPECIAL_FLOAT.fullmatch(value):
@@ -260,7 +262,7 @@ class _Builder:
                 node,
                 "yaml-ambiguous-number",
                 f"'{value}' reads differently in YAML 1.1 and 1.2 (octal, hex, sexagesimal, "
-                f"underscores or inf/nan); write a plain decimal number, or quote it: \"{value}\"",
+                f'underscores or inf/nan); write a plain decimal number, or quote it: "{value}"',
             )
             return value
         return value
@@ -274,9 +276,8 @@ def _is_explicit(node: yaml.Node) -> bool:
         return False
     plain = not node.style  # the C composer marks plain scalars with '', the pure one None
     implicit = (plain, not plain)
-    resolved = _RESOLVER.resolve(yaml.ScalarNode, node.value, implicit)
+    resolved = _RESOLVER.resolve(yaml.ScalarNode, node.value, implicit)  # type: ignore[no-untyped-call]
     return bool(node.tag != resolved)
 
 
 _RESOLVER = yaml.resolver.Resolver()
-

@@ -16,12 +16,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from visitation._yaml import YamlDocument
 from visitation.errors import Diagnostic, did_you_mean
 from visitation.facts import FACTS, FactKind
 from visitation.logic import Truth, _literal, interpret
 from visitation.ruleset import (
-    OPERATORS,
     AllOf,
     AnyOf,
     AtLeastNOf,
@@ -33,15 +34,24 @@ from visitation.ruleset import (
     Use,
 )
 
-__all__ = ["OPERATORS_BY_KIND", "PLACEHOLDER", "check_ruleset"]
+__all__ = ["OPERATORS_BY_KIND", "PLACEHOLDER", "check_parts", "check_ruleset"]
 
 Loc = tuple[str | int, ...]
 
 OPERATORS_BY_KIND: dict[FactKind, frozenset[str]] = {
     "bool": frozenset({"is", "equals", "not_equals", "recorded"}),
     "int": frozenset(
-        {"equals", "not_equals", "in", "not_in", "at_least", "at_most", "greater_than",
-         "less_than", "recorded"}
+        {
+            "equals",
+            "not_equals",
+            "in",
+            "not_in",
+            "at_least",
+            "at_most",
+            "greater_than",
+            "less_than",
+            "recorded",
+        }
     ),
     "date": frozenset({"within_days", "recorded"}),
     "enum": frozenset({"equals", "not_equals", "in", "not_in", "recorded"}),
@@ -59,7 +69,6 @@ _SPECIAL_PLACEHOLDERS = frozenset({"on"})
 
 @dataclass(slots=True)
 class _Checker:
-    rs: RuleSet
     doc: YamlDocument
     out: list[Diagnostic]
 
@@ -72,12 +81,12 @@ class _Checker:
 
 def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
     """Every problem the schema cannot see, located in ``doc``."""
-    c = _Checker(rs, doc, [])
-    _check_identity(c)
-    _check_languages(c)
-    _check_ids_and_sources(c)
-    _check_definitions(c)
-    used_groups = _check_pathways(c)
+    c = _Checker(doc, [])
+    _check_identity(c, rs)
+    _check_languages(c, rs)
+    _check_ids_and_sources(c, rs)
+    _check_definitions(c, rs)
+    used_groups = _check_pathways(c, rs)
     for name, definition in rs.definitions.items():
         _check_condition(c, definition, ("definitions", name))
     for section in ("rules", "indicators"):
@@ -105,13 +114,70 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
     return c.out
 
 
+def check_parts(data: Any, doc: YamlDocument) -> list[Diagnostic]:
+    """The checks that still make sense when the file as a whole fails its schema.
+
+    Each condition and explanation that is valid on its own is checked (facts, operators,
+    values, placeholders, definitions used, sources cited), so an author sees every
+    problem at once instead of one layer at a time.
+    """
+    if not isinstance(data, dict):
+        return []
+    c = _Checker(doc, [])
+    raw_definitions = data.get("definitions")
+    definitions: dict[str, Any] = raw_definitions if isinstance(raw_definitions, dict) else {}
+    source_ids = (
+        {s.get("id") for s in data.get("sources") or [] if isinstance(s, dict)}
+        if isinstance(data.get("sources"), list)
+        else set()
+    )
+    roots: list[tuple[Any, Loc]] = [(d, ("definitions", n)) for n, d in definitions.items()]
+    for section in ("rules", "indicators"):
+        items = data.get(section)
+        for i, rule in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(rule, dict):
+                continue
+            roots.append((rule.get("when"), (section, i, "when")))
+            explain = rule.get("explain")
+            for outcome, texts in explain.items() if isinstance(explain, dict) else []:
+                for lang, text in texts.items() if isinstance(texts, dict) else []:
+                    if isinstance(text, str):
+                        _check_placeholder_text(c, text, (section, i, "explain", outcome, lang))
+            source = rule.get("source")
+            ref = source.get("ref") if isinstance(source, dict) else None
+            if isinstance(ref, str) and source_ids and ref not in source_ids:
+                c.report(
+                    "unknown-source",
+                    f"cites source '{ref}', which 'sources' does not list"
+                    f"{did_you_mean(ref, [str(x) for x in source_ids])}",
+                    (section, i, "source", "ref"),
+                )
+    for raw, loc in roots:
+        try:
+            condition = _CONDITION.validate_python(raw)
+        except ValidationError:
+            continue  # already reported by the schema
+        _check_condition(c, condition, loc)
+        for name, rel in _uses(condition):
+            if name not in definitions:
+                c.report(
+                    "undefined-definition",
+                    f"'use: {name}' names no entry under 'definitions'"
+                    f"{did_you_mean(name, definitions)}",
+                    (*loc, *rel),
+                )
+    return c.out
+
+
+_CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
+
+
 _STRUCTURAL = frozenset(
     {"unknown-fact", "operator-type", "value-type", "undefined-definition", "definition-cycle"}
 )
 
 
-def _check_identity(c: _Checker) -> None:
-    rs = c.rs
+def _check_identity(c: _Checker, rs: RuleSet) -> None:
     if rs.changes and rs.changes[0].version != rs.version and rs.changes[-1].version != rs.version:
         c.report(
             "changes-version",
@@ -144,10 +210,10 @@ def _texts(rs: RuleSet) -> Iterator[tuple[Loc, Mapping[str, str]]]:
                 yield (section, i, "explain", outcome), getattr(r.explain, outcome)
 
 
-def _check_languages(c: _Checker) -> None:
-    declared = set(c.rs.languages)
-    for loc, text in _texts(c.rs):
-        for lang in c.rs.languages:
+def _check_languages(c: _Checker, rs: RuleSet) -> None:
+    declared = set(rs.languages)
+    for loc, text in _texts(rs):
+        for lang in rs.languages:
             if lang not in text:
                 c.report("missing-language", f"no '{lang}' text (the file declares it)", loc)
         for lang in text:
@@ -160,23 +226,27 @@ def _check_languages(c: _Checker) -> None:
                 )
 
 
-def _check_ids_and_sources(c: _Checker) -> None:
+def _check_ids_and_sources(c: _Checker, rs: RuleSet) -> None:
     seen: dict[str, Loc] = {}
     for section in ("rules", "indicators"):
-        for i, r in enumerate(getattr(c.rs, section)):
+        for i, r in enumerate(getattr(rs, section)):
             if r.id in seen:
                 first = c.doc.locate(seen[r.id])
                 at = f" (first at line {first.line})" if first else ""
-                c.report("duplicate-rule-id", f"rule id '{r.id}' is used twice{at}", (section, i, "id"))
+                c.report(
+                    "duplicate-rule-id", f"rule id '{r.id}' is used twice{at}", (section, i, "id")
+                )
             else:
                 seen[r.id] = (section, i, "id")
     source_ids: set[str] = set()
-    for i, s in enumerate(c.rs.sources):
+    for i, s in enumerate(rs.sources):
         if s.id in source_ids:
-            c.report("duplicate-source-id", f"source id '{s.id}' is used twice", ("sources", i, "id"))
+            c.report(
+                "duplicate-source-id", f"source id '{s.id}' is used twice", ("sources", i, "id")
+            )
         source_ids.add(s.id)
     for section in ("rules", "indicators"):
-        for i, r in enumerate(getattr(c.rs, section)):
+        for i, r in enumerate(getattr(rs, section)):
             if r.source.ref not in source_ids:
                 c.report(
                     "unknown-source",
@@ -208,12 +278,15 @@ def _walk(condition: Condition, loc: Loc) -> Iterator[tuple[Condition, Loc]]:
             yield from _walk(p, (*loc, "at_least_n_of", "of", j))
 
 
-def _check_definitions(c: _Checker) -> None:
-    defs = c.rs.definitions
+def _check_definitions(c: _Checker, rs: RuleSet) -> None:
+    defs = rs.definitions
     used: set[str] = set()
     roots: list[tuple[Condition, Loc]] = [(d, ("definitions", n)) for n, d in defs.items()]
-    roots += [(r.when, (s, i, "when")) for s in ("rules", "indicators")
-              for i, r in enumerate(getattr(c.rs, s))]
+    roots += [
+        (r.when, (s, i, "when"))
+        for s in ("rules", "indicators")
+        for i, r in enumerate(getattr(rs, s))
+    ]
     for cond, loc in roots:
         for name, rel in _uses(cond):
             used.add(name)
@@ -231,9 +304,12 @@ def _check_definitions(c: _Checker) -> None:
         state[name] = 1
         for nxt in graph[name]:
             if state.get(nxt) == 1:
-                cycle = " → ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail else nxt
-                c.report("definition-cycle", f"definitions use each other in a cycle: {cycle}",
-                         ("definitions", name))
+                cycle = " → ".join([*trail[trail.index(nxt) :], nxt]) if nxt in trail else nxt
+                c.report(
+                    "definition-cycle",
+                    f"definitions use each other in a cycle: {cycle}",
+                    ("definitions", name),
+                )
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[name] = 2
@@ -243,20 +319,25 @@ def _check_definitions(c: _Checker) -> None:
             visit(name, [name])
     for name in defs:
         if name not in used:
-            c.report("unused-definition", f"definition '{name}' is never used",
-                     ("definitions", name), warning=True)
+            c.report(
+                "unused-definition",
+                f"definition '{name}' is never used",
+                ("definitions", name),
+                warning=True,
+            )
 
 
-def _check_pathways(c: _Checker) -> set[str]:
-    groups = {r.group for r in c.rs.rules}
+def _check_pathways(c: _Checker, rs: RuleSet) -> set[str]:
+    groups = {r.group for r in rs.rules}
     required: set[str] = set()
-    for pid, p in c.rs.pathways.items():
+    for pid, p in rs.pathways.items():
         for j, g in enumerate(p.requires):
             required.add(g)
             if g not in groups:
                 c.report(
                     "unknown-group",
-                    f"pathway '{pid}' requires group '{g}', which no rule has{did_you_mean(g, groups)}",
+                    f"pathway '{pid}' requires group '{g}', which no rule has"
+                    f"{did_you_mean(g, groups)}",
                     ("pathways", pid, "requires", j),
                 )
     return required
@@ -317,10 +398,9 @@ def _value_problem(
         return "value-type", f"a number fact compares with a number, not {v!r}"
     if kind == "text" and not isinstance(v, str):
         return "value-type", f"a text fact compares with text, not {v!r}"
-    if kind in ("enum", "set") and vocabulary:
-        if not isinstance(v, str) or v not in vocabulary:
-            hint = did_you_mean(str(v), vocabulary) or f"; one of: {', '.join(vocabulary)}"
-            return "unknown-value", f"'{v}' is not in the vocabulary{hint}"
+    if kind in ("enum", "set") and vocabulary and (not isinstance(v, str) or v not in vocabulary):
+        hint = did_you_mean(str(v), vocabulary) or f"; one of: {', '.join(vocabulary)}"
+        return "unknown-value", f"'{v}' is not in the vocabulary{hint}"
     return None
 
 
@@ -328,14 +408,18 @@ def _check_placeholders(c: _Checker, rule: Rule, loc: Loc) -> None:
     for outcome in ("met", "not_met", "unknown"):
         texts: Mapping[str, str] = getattr(rule.explain, outcome)
         for lang, text in texts.items():
-            for name in PLACEHOLDER.findall(text):
-                if name not in FACTS and name not in _SPECIAL_PLACEHOLDERS:
-                    candidates = [*FACTS, *_SPECIAL_PLACEHOLDERS]
-                    c.report(
-                        "unknown-placeholder",
-                        f"placeholder '{{{name}}}' names no fact{did_you_mean(name, candidates)}",
-                        (*loc, "explain", outcome, lang),
-                    )
+            _check_placeholder_text(c, text, (*loc, "explain", outcome, lang))
+
+
+def _check_placeholder_text(c: _Checker, text: str, loc: Loc) -> None:
+    for name in PLACEHOLDER.findall(text):
+        if name not in FACTS and name not in _SPECIAL_PLACEHOLDERS:
+            candidates = [*FACTS, *_SPECIAL_PLACEHOLDERS]
+            c.report(
+                "unknown-placeholder",
+                f"placeholder '{{{name}}}' names no fact{did_you_mean(name, candidates)}",
+                loc,
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -379,12 +463,16 @@ def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
     if any(leaf.operator == "recorded" for leaf in leaves_):
         out.append(None)
     literals = [
-        v for leaf in leaves_ for v in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
+        v
+        for leaf in leaves_
+        for v in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
     ]
     if spec.kind == "bool":
         out += [True, False]
     elif spec.kind == "int":
-        nums = {0} | {int(v) + d for v in literals if isinstance(v, int | float) for d in (-1, 0, 1)}
+        nums = {0} | {
+            int(v) + d for v in literals if isinstance(v, int | float) for d in (-1, 0, 1)
+        }
         out += sorted(nums)
     elif spec.kind == "enum":
         out += [_literal(name, v) for v in spec.vocabulary]

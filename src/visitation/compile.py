@@ -251,4 +251,3 @@ def _derived_age_leaf(leaf: Leaf) -> Test:
         return None if v is None else pred(v, on)
 
     return age_leaf
-

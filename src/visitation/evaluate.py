@@ -11,7 +11,14 @@ from datetime import date
 from typing import Any
 
 from visitation._patient_io import validate_patient
-from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
+from visitation.assessment import (
+    Assessment,
+    PathwayResult,
+    RuleResult,
+    RuleStatus,
+    SourceCitation,
+    Verdict,
+)
 from visitation.compile import CompiledRule, CompiledRuleSet
 from visitation.explain import render_template
 from visitation.facts import Patient
@@ -20,8 +27,8 @@ from visitation.registry import RuleSpec, resolve
 
 __all__ = ["CoreResult", "evaluate", "evaluate_core"]
 
-_STATUS = {True: "met", False: "not_met", None: "unknown"}
-_VERDICT = {True: "eligible", False: "not_eligible", None: "indeterminate"}
+_STATUS: dict[Truth, RuleStatus] = {True: "met", False: "not_met", None: "unknown"}
+_VERDICT: dict[Truth, Verdict] = {True: "eligible", False: "not_eligible", None: "indeterminate"}
 
 
 def _as_date(on: date | str) -> date:
@@ -78,7 +85,9 @@ def evaluate_core(compiled: CompiledRuleSet, facts: Facts, on: date) -> CoreResu
     return CoreResult(statuses, verdicts, missing)
 
 
-def _rule_missing(compiled: CompiledRuleSet, rule: CompiledRule, facts: Facts, on: date) -> list[str]:
+def _rule_missing(
+    compiled: CompiledRuleSet, rule: CompiledRule, facts: Facts, on: date
+) -> list[str]:
     return interpret(rule.rule.when, facts, on, compiled.ruleset.definitions)[1]
 
 
@@ -116,7 +125,7 @@ def assess(compiled: CompiledRuleSet, facts: Facts, on: date, lang: str | None) 
             id=r.id,
             group=r.group,
             title={k: r.title[k] for k in langs},
-            status=status,  # type: ignore[arg-type]
+            status=status,
             explanation={k: render_template(templates[k], facts, on, k) for k in langs},
             evidence=_evidence(rule, facts, on),
             missing=[] if truth is not None else _rule_missing(compiled, rule, facts, on),
@@ -139,7 +148,7 @@ def assess(compiled: CompiledRuleSet, facts: Facts, on: date, lang: str | None) 
             PathwayResult(
                 id=pid,
                 title={k: p.title[k] for k in langs},
-                verdict=_VERDICT[verdict],  # type: ignore[arg-type]
+                verdict=_VERDICT[verdict],
                 rules=[compiled.rules[i].rule.id for i in required],
                 blocking=[compiled.rules[i].rule.id for i in required if core.statuses[i] is False],
                 missing=missing,

@@ -17,8 +17,6 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from visitation.errors import PatientFileError
-
 __all__ = [
     "DERIVED_FACTS",
     "FACTS",
@@ -26,8 +24,8 @@ __all__ = [
     "FactKind",
     "FactSpec",
     "Patient",
-    "Prognosis",
     "ProblemDomain",
+    "Prognosis",
     "ReferralContent",
     "Referrer",
     "age_on",
@@ -35,7 +33,7 @@ __all__ = [
 ]
 
 
-class DiagnosisGroup(str, enum.Enum):
+class DiagnosisGroup(enum.StrEnum):
     """Disease group of the main life-threatening diagnosis (Dansk Palliativ Database)."""
 
     cancer = "cancer"
@@ -47,7 +45,7 @@ class DiagnosisGroup(str, enum.Enum):
     other = "other"
 
 
-class Referrer(str, enum.Enum):
+class Referrer(enum.StrEnum):
     """Who referred the patient (DPD 'referred from' codes)."""
 
     gp = "gp"
@@ -58,7 +56,7 @@ class Referrer(str, enum.Enum):
     other = "other"
 
 
-class ProblemDomain(str, enum.Enum):
+class ProblemDomain(enum.StrEnum):
     """Dimension of a palliative problem (WHO / SST: four dimensions)."""
 
     physical = "physical"
@@ -67,7 +65,7 @@ class ProblemDomain(str, enum.Enum):
     existential = "existential"
 
 
-class Prognosis(str, enum.Enum):
+class Prognosis(enum.StrEnum):
     """Expected survival as judged by the treating doctor."""
 
     days = "days"
@@ -76,7 +74,7 @@ class Prognosis(str, enum.Enum):
     longer = "longer"
 
 
-class ReferralContent(str, enum.Enum):
+class ReferralContent(enum.StrEnum):
     """What a referral letter states (OUH, Randers, Region Midtjylland hospice)."""
 
     diagnosis = "diagnosis"
@@ -163,14 +161,18 @@ class Patient(BaseModel):
     relieved_at_basic: bool | None = _fact(
         "The problems are adequately relieved at the basic level."
     )
-    advice_date: date | None = _fact("Date specialist advice (e.g. a team's advice line) was sought.")
+    advice_date: date | None = _fact(
+        "Date specialist advice (e.g. a team's advice line) was sought."
+    )
 
     # --- conversations, information, consent ----------------------------------------
     acp_date: date | None = _fact(
         "Date of the advance care planning conversation (Ønsker for Fremtidig Pleje og Behandling)."
     )
     treatment_level_documented: bool | None = _fact("The treatment level is documented.")
-    informed_incurable: bool | None = _fact("The patient is informed that the illness is incurable.")
+    informed_incurable: bool | None = _fact(
+        "The patient is informed that the illness is incurable."
+    )
     informed_palliative_aim: bool | None = _fact(
         "The patient is informed that the care will have a palliative (relieving) aim."
     )
@@ -240,7 +242,7 @@ class Patient(BaseModel):
 
 
 def age_on(birth_date: date, on: date) -> int:
-    """Whole years between ``birth_date`` and ``on`` (a birthday on 29 February counts on 1 March)."""
+    """Whole years from ``birth_date`` to ``on``; a 29 February birthday counts on 1 March."""
     years = on.year - birth_date.year
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1

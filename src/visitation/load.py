@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from visitation._pydantic_errors import diagnostics_from_validation
 from visitation._yaml import load_yaml
-from visitation.check import check_ruleset
+from visitation.check import check_parts, check_ruleset
 from visitation.errors import Diagnostic, RuleFileError
 from visitation.ruleset import (
     AllOf,
@@ -60,6 +60,7 @@ def parse_ruleset(text: str | bytes, *, path: str) -> tuple[RuleSet | None, list
         ruleset = RuleSet.model_validate(doc.data)
     except ValidationError as exc:
         diagnostics += diagnostics_from_validation(exc, doc, known_keys=_KNOWN_KEYS)
+        diagnostics += check_parts(doc.data, doc)
         return None, _sorted(diagnostics)
     diagnostics += check_ruleset(ruleset, doc)
     has_errors = any(d.severity == "error" for d in diagnostics)

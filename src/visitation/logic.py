@@ -20,8 +20,8 @@ from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, U
 
 __all__ = [
     "Truth",
-    "facts_of",
     "fact_value",
+    "facts_of",
     "interpret",
     "kleene_all",
     "kleene_any",
@@ -155,8 +155,8 @@ def interpret(
         results = [interpret(p, facts, on, definitions) for p in condition.at_least_n_of.of]
         true = sum(1 for t, _ in results if t is True)
         unknown = sum(1 for t, _ in results if t is None)
-        truth: Truth = True if true >= n else (False if true + unknown < n else None)
-        return truth, _unknown_missing(truth, results)
+        count: Truth = True if true >= n else (False if true + unknown < n else None)
+        return count, _unknown_missing(count, results)
     raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
 
 

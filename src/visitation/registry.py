@@ -86,13 +86,18 @@ def _load_bundled(path: Path) -> RuleSet:
 def list_rulesets() -> list[RuleSetInfo]:
     """Every bundled family and version, oldest version first within a family."""
     infos: list[RuleSetInfo] = []
-    for family, versions in sorted(_bundled_files().items()):
+    for _family, versions in sorted(_bundled_files().items()):
         for version in sorted(versions, key=_version_key):
             rs = _load_bundled(versions[version])
             infos.append(
                 RuleSetInfo(
-                    rs.family, rs.version, rs.status, rs.effective_from, rs.effective_until,
-                    dict(rs.title), versions[version],
+                    rs.family,
+                    rs.version,
+                    rs.status,
+                    rs.effective_from,
+                    rs.effective_until,
+                    dict(rs.title),
+                    versions[version],
                 )
             )
     return infos

@@ -29,8 +29,8 @@ __all__ = [
     "Citation",
     "Condition",
     "Explanations",
-    "Leaf",
     "LangText",
+    "Leaf",
     "Not",
     "Pathway",
     "Rule",
@@ -167,8 +167,9 @@ _KINDS = ("all", "any", "not", "at_least_n_of", "use", "fact")
 
 
 def _condition_kind(value: Any) -> str | None:
+    keys: set[str]
     if isinstance(value, dict):
-        keys = value.keys()
+        keys = set(value)
     elif isinstance(value, BaseModel):
         keys = {
             "all" if isinstance(value, AllOf) else "",
