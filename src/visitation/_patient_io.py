@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from visitation._pydantic_errors import diagnostics_from_validation
-from visitation._yaml import YamlDocument, load_yaml
+from visitation._yaml import YamlDocument, load_yaml, read_source
 from visitation.errors import Diagnostic, PatientFileError
 from visitation.facts import Patient
 
@@ -37,14 +37,10 @@ def load_patient_file(path: str | Path) -> Patient:
     """Load a ``.json`` / ``.yaml`` / ``.yml`` patient file, or ``-`` for standard input."""
     if str(path) == "-":
         return patient_from_text(sys.stdin.buffer.read(), path="<stdin>")
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise PatientFileError(
-            [Diagnostic("unreadable-file", exc.strerror or str(exc), str(p))]
-        ) from None
-    return patient_from_text(data, path=str(p))
+    data = read_source(path)
+    if isinstance(data, Diagnostic):
+        raise PatientFileError([data])
+    return patient_from_text(data, path=str(path))
 
 
 def validate_patient(facts: Patient | Mapping[str, Any]) -> Patient:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 import yaml
 
 from visitation.errors import Diagnostic
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "Mark", "YamlDocument", "load_yaml"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "Mark", "YamlDocument", "load_yaml", "read_source"]
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
@@ -87,6 +88,15 @@ class YamlDocument:
             line=mark.line if mark else None,
             col=mark.col if mark else None,
         )
+
+
+def read_source(path: str | PathLike[str]) -> bytes | Diagnostic:
+    """The bytes of a file, or an ``unreadable-file`` diagnostic naming it."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_BYTES + 1)  # more is refused by load_yaml anyway
+    except OSError as exc:
+        return Diagnostic("unreadable-file", exc.strerror or str(exc), str(path))
 
 
 def load_yaml(

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from visitation._pydantic_errors import diagnostics_from_validation
-from visitation._yaml import load_yaml
+from visitation._yaml import load_yaml, read_source
 from visitation.check import check_parts, check_ruleset
 from visitation.errors import Diagnostic, RuleFileError
 from visitation.ruleset import (
@@ -79,24 +79,18 @@ def check_text(text: str | bytes, *, path: str = "<input>") -> list[Diagnostic]:
 
 def check_file(path: str | Path) -> list[Diagnostic]:
     """Every problem in a rule file, errors and warnings (an unreadable file is one error)."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        return [Diagnostic("unreadable-file", exc.strerror or str(exc), str(p))]
-    return check_text(data, path=str(p))
+    data = read_source(path)
+    if isinstance(data, Diagnostic):
+        return [data]
+    return check_text(data, path=str(path))
 
 
 def load_ruleset_file(path: str | Path) -> RuleSet:
     """Load and check one rule file; :class:`RuleFileError` lists every error found."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise RuleFileError(
-            [Diagnostic("unreadable-file", exc.strerror or str(exc), str(p))]
-        ) from None
-    ruleset, diagnostics = parse_ruleset(data, path=str(p))
+    data = read_source(path)
+    if isinstance(data, Diagnostic):
+        raise RuleFileError([data])
+    ruleset, diagnostics = parse_ruleset(data, path=str(path))
     if ruleset is None:
         raise RuleFileError([d for d in diagnostics if d.severity == "error"])
     return ruleset
