@@ -1,0 +1,21 @@
+"""Shared test configuration: the hypothesis profiles of the property tests.
+
+``dev`` is loaded by default: hypothesis' usual 100 examples per test that does not set its
+own count, and no deadline (the first evaluation of a rule set compiles it, and a busy CI
+machine must not fail a law on timing). ``thorough`` runs ten times as many examples, for a
+nightly run or before a release::
+
+    pytest --hypothesis-profile=thorough tests/test_laws.py
+
+``HYPOTHESIS_PROFILE=thorough`` in the environment does the same.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.register_profile("thorough", parent=settings.get_profile("dev"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
