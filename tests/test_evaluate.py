@@ -212,3 +212,26 @@ def test_compiled_rule_set_is_cached() -> None:
     """The same RuleSet object compiles once."""
     rs = ruleset()
     assert visitation.compiled(rs) is visitation.compiled(rs)
+
+
+def test_shared_results_cannot_be_changed_through_one_assessment() -> None:
+    """Results are read-only all the way down, so memoised results shared between
+    Assessments cannot leak one caller's edit into another evaluation (law 5)."""
+    facts = {"age": 70, "problem_domains": ["social"]}
+    a = evaluate(facts, ruleset(), on=ON)
+    r = a.rule("hospice.complex")
+    with pytest.raises(TypeError, match="read-only"):
+        r.evidence["problem_domains"] = "changed"  # type: ignore[index]
+    with pytest.raises(TypeError, match="read-only"):
+        r.missing.append("x")
+    with pytest.raises(TypeError, match="read-only"):
+        a.pathway("hospice").missing.clear()
+    assert evaluate(facts, ruleset(), on=ON) == a
+
+
+def test_assessment_pickles() -> None:
+    """An Assessment survives pickling (for multiprocessing over cohorts)."""
+    import pickle
+
+    a = evaluate({"age": 70, "problem_domains": ["social"]}, ruleset(), on=ON)
+    assert pickle.loads(pickle.dumps(a)) == a

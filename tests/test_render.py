@@ -429,3 +429,13 @@ def test_html_tags_are_balanced(status: str) -> None:
     parser.feed(render(assessment(status=status, in_force=False), "html", "da"))
     parser.close()
     assert parser.stack == []
+
+
+def test_danish_only_assessment_displays_itself() -> None:
+    """An Assessment made with lang='da' renders in Danish through str() and the notebook hooks."""
+    import visitation
+
+    a = visitation.evaluate({"age": 70}, "dk-national@1.0.0", on="2026-11-23", lang="da")
+    assert "ukendt" in str(a)
+    assert "ukendt" in a._repr_html_()
+    assert "ukendt" in a._repr_markdown_()

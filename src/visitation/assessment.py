@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visitation._frozen import ReadOnlyDict, ReadOnlyList
+
 __all__ = [
     "Assessment",
     "PathwayResult",
@@ -25,7 +27,7 @@ __all__ = [
 RuleStatus = Literal["met", "not_met", "unknown"]
 Verdict = Literal["eligible", "not_eligible", "indeterminate"]
 JsonScalar = bool | int | float | str
-EvidenceValue = JsonScalar | list[JsonScalar]
+EvidenceValue = JsonScalar | ReadOnlyList[JsonScalar]
 
 
 class _Frozen(BaseModel):
@@ -48,13 +50,13 @@ class RuleResult(_Frozen):
 
     id: str
     group: str
-    title: dict[str, str]
+    title: ReadOnlyDict[str, str]
     status: RuleStatus
-    explanation: dict[str, str] = Field(description="Explanation per language.")
-    evidence: dict[str, EvidenceValue] = Field(
+    explanation: ReadOnlyDict[str, str] = Field(description="Explanation per language.")
+    evidence: ReadOnlyDict[str, EvidenceValue] = Field(
         description="Recorded facts the rule used: fact path → value (JSON form)."
     )
-    missing: list[str] = Field(
+    missing: ReadOnlyList[str] = Field(
         description="Unrecorded facts that would settle an unknown rule, in order."
     )
     source: SourceCitation
@@ -66,11 +68,11 @@ class PathwayResult(_Frozen):
     """The verdict for one pathway (e.g. ``specialized``, ``hospice``)."""
 
     id: str
-    title: dict[str, str]
+    title: ReadOnlyDict[str, str]
     verdict: Verdict
-    rules: list[str] = Field(description="Ids of the rules the pathway requires, in order.")
-    blocking: list[str] = Field(description="Ids of required rules that are not met.")
-    missing: list[str] = Field(
+    rules: ReadOnlyList[str] = Field(description="Ids of the rules the pathway requires, in order.")
+    blocking: ReadOnlyList[str] = Field(description="Ids of required rules that are not met.")
+    missing: ReadOnlyList[str] = Field(
         description="For an indeterminate verdict: facts to record, in the order to settle them."
     )
 
@@ -133,17 +135,22 @@ class Assessment(_Frozen):
         return self.model_dump(mode="json")
 
     # -- rendering (see render.py) ---------------------------------------------------------
-    def render(self, format: str = "text", *, lang: str = "en") -> str:
-        """Render as ``text``, ``md``, ``json`` or ``html`` in the given language."""
+    def render(self, format: str = "text", *, lang: str | None = None) -> str:
+        """Render as ``text``, ``md``, ``json`` or ``html``; by default in English when the
+        assessment holds English, else in its first language."""
         from visitation.render import render
 
-        return render(self, format=format, lang=lang)
+        return render(self, format=format, lang=lang or self._display_lang)
+
+    @property
+    def _display_lang(self) -> str:
+        return "en" if "en" in self.languages else self.languages[0]
 
     def __str__(self) -> str:
-        return self.render("text", lang="en")
+        return self.render("text")
 
     def _repr_html_(self) -> str:
-        return self.render("html", lang="en")
+        return self.render("html")
 
     def _repr_markdown_(self) -> str:
-        return self.render("md", lang="en")
+        return self.render("md")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from visitation._yaml import YamlDocument
 from visitation.errors import Diagnostic, did_you_mean
 from visitation.facts import FACTS, FactKind
-from visitation.logic import Truth, _literal, interpret
+from visitation.logic import Truth, _literal, fact_value, kleene_all, kleene_any, predicate
 from visitation.ruleset import (
     AllOf,
     AnyOf,
@@ -449,12 +449,58 @@ def _can_be_met(condition: Condition, definitions: Mapping[str, Condition]) -> b
         total *= len(d)
         if total > _MAX_COMBINATIONS:
             return True
-    for combo in itertools.product(*domains):
-        facts = dict(zip(names, combo, strict=True))
-        truth: Truth = interpret(condition, facts, _PROBE_DAY, definitions)[0]
-        if truth is True:
-            return True
-    return False
+    truth = _truth_function(condition, definitions)
+    return any(truth(dict(zip(names, combo, strict=True))) is True
+               for combo in itertools.product(*domains))  # fmt: skip
+
+
+def _truth_function(
+    condition: Condition, definitions: Mapping[str, Condition]
+) -> Callable[[Mapping[str, Any]], Truth]:
+    """The truth of ``condition`` on the probe day as a function of the facts.
+
+    The same meaning as :func:`visitation.logic.interpret` (its truth, without the missing
+    facts), with each leaf's predicate built once instead of once per candidate.
+    """
+    if isinstance(condition, Leaf):
+        name, pred = condition.fact, predicate(condition)
+        if condition.operator == "recorded":
+            want = condition.value
+            return lambda facts: (fact_value(facts, name, _PROBE_DAY) is not None) == want
+
+        def leaf(facts: Mapping[str, Any]) -> Truth:
+            value = fact_value(facts, name, _PROBE_DAY)
+            return None if value is None else pred(value, _PROBE_DAY)
+
+        return leaf
+    if isinstance(condition, Use):
+        return _truth_function(definitions[condition.use], definitions)
+    if isinstance(condition, Not):
+        inner = _truth_function(condition.not_, definitions)
+
+        def negation(facts: Mapping[str, Any]) -> Truth:
+            truth = inner(facts)
+            return None if truth is None else not truth
+
+        return negation
+    if isinstance(condition, AllOf | AnyOf):
+        parts = [
+            _truth_function(p, definitions)
+            for p in (condition.all if isinstance(condition, AllOf) else condition.any)
+        ]
+        combine = kleene_all if isinstance(condition, AllOf) else kleene_any
+        return lambda facts: combine(p(facts) for p in parts)
+    if isinstance(condition, AtLeastNOf):
+        n = condition.at_least_n_of.n
+        parts = [_truth_function(p, definitions) for p in condition.at_least_n_of.of]
+
+        def count(facts: Mapping[str, Any]) -> Truth:
+            truths = [p(facts) for p in parts]
+            true, unknown = truths.count(True), truths.count(None)
+            return True if true >= n else (False if true + unknown < n else None)
+
+        return count
+    raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
 
 
 def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:

@@ -109,7 +109,7 @@ def _exit_code_epilog() -> str:
 
 MAIN_EPILOG: Final = f"""\
 examples:
-  visitation evaluate examples/patient.yaml --on 2026-11-23
+  visitation evaluate examples/eligible-cancer-hospice.yaml --on 2026-11-23
   visitation evaluate - --rules dk-national@2.0.0 --lang da --format md < patient.json
   visitation check rules/dk-national/*.yaml
   visitation rules

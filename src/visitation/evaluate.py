@@ -2,12 +2,24 @@
 
 No clock is read and nothing is written: the evaluation date is an argument and is
 recorded in the result. The rule set is compiled once and cached by content hash.
+
+Speed (docs/performance.md): :func:`evaluate_core` is one call of the rule set's generated
+``core`` function (:mod:`visitation.compile`). :func:`assess` builds each rule's
+:class:`RuleResult` from the values of the facts that rule reads (its conditions, its
+explanation placeholders, the birth date behind a derived age), and the date when the
+rule depends on it. The result is a pure function of exactly those values, so it is
+memoised per compiled rule set and language choice (first in, first out, at most
+:data:`_MEMO_SIZE` per rule), and Assessments with the same values share the same frozen
+object. That is safe because results are read-only all the way down: the models are
+frozen and their dicts and lists are :mod:`visitation._frozen` containers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from visitation._patient_io import validate_patient
@@ -19,11 +31,13 @@ from visitation.assessment import (
     SourceCitation,
     Verdict,
 )
-from visitation.compile import CompiledRule, CompiledRuleSet
-from visitation.explain import render_template
+from visitation.check import PLACEHOLDER
+from visitation.compile import CompiledRule, CompiledRuleSet, CoreResult
+from visitation.explain import format_value
 from visitation.facts import Patient
-from visitation.logic import Facts, Truth, fact_value, interpret, json_value
+from visitation.logic import Facts, Truth, fact_value, json_value, leaves
 from visitation.registry import RuleSpec, resolve
+from visitation.ruleset import Rule, RuleSet, Source
 
 __all__ = ["CoreResult", "evaluate", "evaluate_core"]
 
@@ -59,116 +73,213 @@ def evaluate(
     return assess(compiled, facts, day, lang)
 
 
-class CoreResult:
-    """Statuses, verdicts and missing facts without explanation text (the fast path)."""
-
-    __slots__ = ("missing", "statuses", "verdicts")
-
-    def __init__(
-        self, statuses: list[Truth], verdicts: list[Truth], missing: list[list[str]]
-    ) -> None:
-        self.statuses = statuses
-        self.verdicts = verdicts
-        self.missing = missing
-
-
 def evaluate_core(compiled: CompiledRuleSet, facts: Facts, on: date) -> CoreResult:
     """Rule statuses (True/False/None), pathway verdicts and each pathway's missing facts."""
-    statuses = compiled.statuses(facts, on)
-    verdicts = compiled.verdicts(statuses)
-    missing: list[list[str]] = []
-    for (_, required), verdict in zip(compiled.pathways, verdicts, strict=True):
-        if verdict is None:
-            missing.append(_pathway_missing(compiled, required, statuses, facts, on))
-        else:
-            missing.append([])
-    return CoreResult(statuses, verdicts, missing)
-
-
-def _rule_missing(
-    compiled: CompiledRuleSet, rule: CompiledRule, facts: Facts, on: date
-) -> list[str]:
-    return interpret(rule.rule.when, facts, on, compiled.ruleset.definitions)[1]
-
-
-def _pathway_missing(
-    compiled: CompiledRuleSet,
-    required: Sequence[int],
-    statuses: Sequence[Truth],
-    facts: Facts,
-    on: date,
-) -> list[str]:
-    """Missing facts of the unknown required rules, in rule order (the clinician's order)."""
-    ordered: dict[str, None] = {}
-    for i in required:
-        if statuses[i] is None:
-            for f in _rule_missing(compiled, compiled.rules[i], facts, on):
-                ordered.setdefault(f)
-    return list(ordered)
+    return compiled.core(facts, on)
 
 
 def assess(compiled: CompiledRuleSet, facts: Facts, on: date, lang: str | None) -> Assessment:
-    """The full Assessment for validated facts."""
+    """The full Assessment for validated facts (``Patient.__dict__``)."""
+    ex = compiled.memo.get(("explainer", lang))
+    if ex is None:
+        ex = compiled.memo[("explainer", lang)] = _Explainer(compiled, lang)
+    core = compiled.core(facts, on)
     rs = compiled.ruleset
-    if lang is not None and lang not in rs.languages:
-        raise ValueError(f"{rs.key} has no language '{lang}'; languages: {', '.join(rs.languages)}")
-    langs = [lang] if lang is not None else list(rs.languages)
-    sources = {s.id: s for s in rs.sources}
-    core = evaluate_core(compiled, facts, on)
-
-    def result(rule: CompiledRule, truth: Truth) -> RuleResult:
-        r = rule.rule
-        status = _STATUS[truth]
-        templates = getattr(r.explain, status)
-        src = sources[r.source.ref]
-        return RuleResult(
-            id=r.id,
-            group=r.group,
-            title={k: r.title[k] for k in langs},
-            status=status,
-            explanation={k: render_template(templates[k], facts, on, k) for k in langs},
-            evidence=_evidence(rule, facts, on),
-            missing=[] if truth is not None else _rule_missing(compiled, rule, facts, on),
-            source=SourceCitation(
-                ref=src.id, section=r.source.section, title=src.title,
-                publisher=src.publisher, url=src.url, seed=src.seed,
-            ),
-            provenance=r.provenance,
-            rationale=r.rationale,
-        )  # fmt: skip
-
-    rules = [result(r, s) for r, s in zip(compiled.rules, core.statuses, strict=True)]
-    indicators = [result(r, r.test(facts, on)) for r in compiled.indicators]
-    pathways = []
-    for (pid, required), verdict, missing in zip(
-        compiled.pathways, core.verdicts, core.missing, strict=True
-    ):
-        p = rs.pathways[pid]
-        pathways.append(
-            PathwayResult(
-                id=pid,
-                title={k: p.title[k] for k in langs},
-                verdict=_VERDICT[verdict],
-                rules=[compiled.rules[i].rule.id for i in required],
-                blocking=[compiled.rules[i].rule.id for i in required if core.statuses[i] is False],
-                missing=missing,
-            )
-        )
     return Assessment(
         family=rs.family,
         version=rs.version,
         status=rs.status,
-        title={k: rs.title[k] for k in langs},
+        title=ex.title,
         content_hash=compiled.content_hash,
         evaluated_on=on,
         in_force=rs.in_force_on(on),
         effective_from=rs.effective_from,
         effective_until=rs.effective_until,
-        languages=langs,
-        pathways=pathways,
-        rules=rules,
-        indicators=indicators,
+        languages=ex.langs,
+        pathways=[
+            p.result(core.statuses, m) for p, m in zip(ex.pathways, core.missing, strict=True)
+        ],
+        rules=_results(ex.rules, facts, on),
+        indicators=_results(ex.indicators, facts, on),
     )
+
+
+def _results(rules: Sequence[_RuleExplainer], facts: Facts, on: date) -> list[RuleResult]:
+    """Each rule's result: from the memo when its key is there (this loop is the hot path)."""
+    out = []
+    try:
+        for r in rules:
+            values = r.get(facts)
+            hit = r.memo.get((on, values) if r.dated else values)
+            out.append(r.result(facts, on) if hit is None else hit)
+    except (KeyError, TypeError):  # a partial mapping or an unhashable value: the slow way
+        return [r.result(facts, on) for r in rules]
+    return out
+
+
+_MEMO_SIZE = 256
+"""Results kept per rule (and per pathway) and language choice; the oldest go first."""
+
+
+class _Explainer:
+    """What :func:`assess` needs for one compiled rule set and language choice."""
+
+    __slots__ = ("indicators", "langs", "pathways", "rules", "title")
+
+    def __init__(self, compiled: CompiledRuleSet, lang: str | None) -> None:
+        rs = compiled.ruleset
+        if lang is not None and lang not in rs.languages:
+            raise ValueError(
+                f"{rs.key} has no language '{lang}'; languages: {', '.join(rs.languages)}"
+            )
+        langs = [lang] if lang is not None else list(rs.languages)
+        self.langs = langs
+        self.title = {k: rs.title[k] for k in langs}
+        self.rules = tuple(_RuleExplainer(r, rs, langs) for r in compiled.rules)
+        self.indicators = tuple(_RuleExplainer(r, rs, langs) for r in compiled.indicators)
+        self.pathways = tuple(
+            _PathwayExplainer(pid, required, compiled, langs) for pid, required in compiled.pathways
+        )
+
+
+class _RuleExplainer:
+    """Builds one rule's RuleResult from the values of the facts it depends on, memoised."""
+
+    __slots__ = ("_names", "_rule", "_source", "_templates", "dated", "get", "memo", "title")
+
+    def __init__(self, rule: CompiledRule, rs: RuleSet, langs: list[str]) -> None:
+        r = rule.rule
+        placeholders = [
+            name
+            for texts in (r.explain.met, r.explain.not_met, r.explain.unknown)
+            for k in langs
+            for name in PLACEHOLDER.findall(texts[k])
+        ]
+        names = list(dict.fromkeys([*rule.facts, *(p for p in placeholders if p != "on")]))
+        if "age" in names:  # a derived age reads the birth date (and the date)
+            names.append("birth_date")
+        self._rule = rule
+        self._names = tuple(names)
+        self.get: Callable[[Facts], Any] = itemgetter(*names)
+        self.memo: dict[Any, RuleResult] = {}
+        self.dated = (
+            "birth_date" in names
+            or "on" in placeholders
+            or any(leaf.operator == "within_days" for leaf in leaves(r.when, rs.definitions))
+        )
+        """Whether the result depends on the evaluation date, which then joins the key."""
+        self.title = {k: r.title[k] for k in langs}
+        self._source = _citation(r, {s.id: s for s in rs.sources})
+        self._templates = {
+            status: {k: PLACEHOLDER.split(getattr(r.explain, status)[k]) for k in langs}
+            for status in _STATUS.values()
+        }
+        """Status → language → the template split into text, placeholder, text, …"""
+
+    def result(self, facts: Facts, on: date) -> RuleResult:
+        try:
+            values = self.get(facts)
+        except KeyError:  # a partial mapping, not Patient.__dict__
+            values = itemgetter(*self._names)({n: facts.get(n) for n in self._names})
+        key = (on, values) if self.dated else values
+        memo = self.memo
+        try:
+            hit = memo.get(key)
+        except TypeError:  # an unhashable value (a list of scores): no memo
+            return self._build(values, on)
+        if hit is None:
+            hit = memo[key] = self._build(values, on)
+            _bound(memo)
+        return hit
+
+    def _build(self, values: Any, on: date) -> RuleResult:
+        """The result from the key values alone (so the memo can never be stale)."""
+        names = self._names
+        facts = dict(zip(names, values if len(names) > 1 else (values,), strict=True))
+        rule = self._rule
+        r = rule.rule
+        truth = rule.test(facts, on)
+        status = _STATUS[truth]
+        return RuleResult(
+            id=r.id,
+            group=r.group,
+            title=self.title,
+            status=status,
+            explanation={
+                k: _fill(parts, facts, on, k) for k, parts in self._templates[status].items()
+            },
+            evidence=_evidence(rule, facts, on),
+            missing=[] if truth is not None else rule.missing(facts, on),
+            source=self._source,
+            provenance=r.provenance,
+            rationale=r.rationale,
+        )
+
+
+def _fill(parts: list[str], facts: Facts, on: date, lang: str) -> str:
+    """A template split by ``PLACEHOLDER.split`` filled in, as :func:`render_template` does."""
+    if len(parts) == 1:
+        return parts[0]
+    out = parts[:]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        out[i] = on.isoformat() if name == "on" else format_value(fact_value(facts, name, on), lang)
+    return "".join(out)
+
+
+def _citation(rule: Rule, sources: Mapping[str, Source]) -> SourceCitation:
+    src = sources[rule.source.ref]
+    return SourceCitation(
+        ref=src.id, section=rule.source.section, title=src.title,
+        publisher=src.publisher, url=src.url, seed=src.seed,
+    )  # fmt: skip
+
+
+class _PathwayExplainer:
+    """Builds one pathway's PathwayResult from its rules' statuses and missing facts, memoised."""
+
+    __slots__ = ("_required", "get", "id", "memo", "rule_ids", "title")
+
+    def __init__(
+        self, pid: str, required: tuple[int, ...], compiled: CompiledRuleSet, langs: list[str]
+    ) -> None:
+        self.id = pid
+        self.title = {k: compiled.ruleset.pathways[pid].title[k] for k in langs}
+        self.rule_ids = [compiled.rules[i].rule.id for i in required]
+        self._required = required
+        self.get: Callable[[Sequence[Truth]], Any] = (
+            itemgetter(*required) if required else (lambda statuses: ())
+        )
+        self.memo: dict[Any, PathwayResult] = {}
+
+    def result(self, statuses: Sequence[Truth], missing: list[str]) -> PathwayResult:
+        key = (self.get(statuses), tuple(missing))
+        memo = self.memo
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = self._build(statuses, missing)
+            _bound(memo)
+        return hit
+
+    def _build(self, statuses: Sequence[Truth], missing: list[str]) -> PathwayResult:
+        required = [statuses[i] for i in self._required]
+        verdict: Truth = False if False in required else (None if None in required else True)
+        return PathwayResult(
+            id=self.id,
+            title=self.title,
+            verdict=_VERDICT[verdict],
+            rules=self.rule_ids,
+            blocking=[rid for rid, s in zip(self.rule_ids, required, strict=True) if s is False],
+            missing=missing,
+        )
+
+
+def _bound(memo: dict[Any, Any]) -> None:
+    """Forget the oldest entry of a full memo."""
+    if len(memo) > _MEMO_SIZE:
+        # another thread may have got there first
+        with suppress(KeyError, RuntimeError, StopIteration):
+            del memo[next(iter(memo))]
 
 
 def _evidence(rule: CompiledRule, facts: Facts, on: date) -> dict[str, Any]:

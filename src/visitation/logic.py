@@ -3,9 +3,10 @@
 Truth is ``True`` (met), ``False`` (not met) or ``None`` (unknown: a fact it needs is not
 recorded). ``all`` / ``any`` / ``not`` / ``at_least_n_of`` follow Kleene's strong logic,
 the same as SQL's NULL. The operator semantics live in :func:`predicate`, used by this
-interpreter and by the compiler alike; the interpreter walks the tree plainly and also
-says which unrecorded facts would settle an unknown result. The compiled closures in
-``compile.py`` must agree with it on every patient (a property test checks this).
+interpreter and by the never-met search of ``check.py``; the interpreter walks the tree
+plainly and also says which unrecorded facts would settle an unknown result. This is the
+reference: the generated functions of ``compile.py`` (which write each operator inline)
+must agree with it on every patient, and ``tests/test_compile.py`` checks that they do.
 """
 
 from __future__ import annotations
@@ -186,8 +187,13 @@ def leaves(condition: Condition, definitions: Mapping[str, Condition]) -> Iterat
             yield from leaves(part, definitions)
 
 
+_PLAIN = frozenset({bool, int, float, str, type(None)})
+
+
 def json_value(value: Any) -> Any:
     """A fact value as plain JSON data (dates ISO, enums by value, sets sorted)."""
+    if type(value) in _PLAIN:  # the common case first (an enum member is not plain)
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, date):

@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from visitation.facts import FACTS
+
 __all__ = [
     "OPERATORS",
     "AllOf",
@@ -84,7 +86,10 @@ OPERATORS: dict[str, str] = {
 class Leaf(_Model):
     """Compare one fact with a value: ``{fact: age, at_least: 18}``."""
 
-    fact: str = Field(description="Fact path, a field of visitation.Patient (e.g. 'age').")
+    fact: str = Field(
+        description="Fact path: a fact of visitation.FACTS (e.g. 'age'); see docs/facts.md.",
+        json_schema_extra={"enum": sorted(FACTS)},
+    )
     equals: Scalar | None = None
     not_equals: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
