@@ -221,7 +221,7 @@ def test_shared_results_cannot_be_changed_through_one_assessment() -> None:
     a = evaluate(facts, ruleset(), on=ON)
     r = a.rule("hospice.complex")
     with pytest.raises(TypeError, match="read-only"):
-        r.evidence["problem_domains"] = "changed"  # type: ignore[index]
+        r.evidence["problem_domains"] = "changed"
     with pytest.raises(TypeError, match="read-only"):
         r.missing.append("x")
     with pytest.raises(TypeError, match="read-only"):

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    JsonValue,
     StringConstraints,
     Tag,
     model_validator,
@@ -55,6 +56,10 @@ SemVer = Annotated[
 Scalar = bool | int | float | str
 
 
+_FACT_NAMES: list[JsonValue] = [*sorted(FACTS)]
+"""Fact names, listed in the JSON Schema so that editors can complete them."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -88,7 +93,7 @@ class Leaf(_Model):
 
     fact: str = Field(
         description="Fact path: a fact of visitation.FACTS (e.g. 'age'); see docs/facts.md.",
-        json_schema_extra={"enum": sorted(FACTS)},
+        json_schema_extra={"enum": _FACT_NAMES},
     )
     equals: Scalar | None = None
     not_equals: Scalar | None = None
