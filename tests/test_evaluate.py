@@ -94,8 +94,6 @@ def test_at_least_n_of() -> None:
         ("{fact: problem_domains, contains_all: [social, physical]}",
          {"problem_domains": ["social", "physical", "existential"]}, "met"),
         ("{fact: measures_tried, size_at_least: 2}", {"measures_tried": ["opioid"]}, "not_met"),
-        ("{fact: advice_date, recorded: true}", {}, "not_met"),
-        ("{fact: advice_date, recorded: false}", {}, "met"),
         ("{fact: diagnosis_code, equals: C34.9}", {"diagnosis_code": "C34.9"}, "met"),
     ],
 )  # fmt: skip
@@ -235,3 +233,28 @@ def test_assessment_pickles() -> None:
 
     a = evaluate({"age": 70, "problem_domains": ["social"]}, ruleset(), on=ON)
     assert pickle.loads(pickle.dumps(a)) == a
+
+
+def test_recorded_is_never_unknown_and_only_for_indicators() -> None:
+    """'recorded' answers whether a fact is recorded (never unknown); indicators may use it,
+    rules may not, since it would let a recorded fact flip a definite verdict (law 1)."""
+    indicator = """indicators:
+  - id: monitor.advice
+    group: monitoring
+    title: {da: Råd, en: Advice}
+    when: {fact: advice_date, recorded: true}
+    explain:
+      met: {da: "Ja.", en: "Yes."}
+      not_met: {da: "Nej.", en: "No."}
+      unknown: {da: "?", en: "?"}
+    source: {ref: s1, section: "3"}
+    provenance: published
+changes:"""
+    rs = ruleset(**{"changes:": indicator})
+    assert evaluate({}, rs, on=ON).rule("monitor.advice").status == "not_met"
+    assert evaluate({"advice_date": ON}, rs, on=ON).rule("monitor.advice").status == "met"
+    _, diagnostics = parse_ruleset(
+        MINIMAL.replace("{fact: age, at_least: 18}", "{fact: advice_date, recorded: true}"),
+        path="t.yaml",
+    )
+    assert [d.code for d in diagnostics] == ["recorded-in-rule"]

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from visitation._yaml import YamlDocument
 from visitation.errors import Diagnostic, did_you_mean
 from visitation.facts import FACTS, FactKind
-from visitation.logic import Truth, _literal, fact_value, kleene_all, kleene_any, predicate
+from visitation.logic import Truth, _literal, fact_value, kleene_all, kleene_any, leaves, predicate
 from visitation.ruleset import (
     AllOf,
     AnyOf,
@@ -95,6 +95,8 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
             loc: Loc = (section, i)
             _check_condition(c, rule.when, (*loc, "when"))
             _check_placeholders(c, rule, loc)
+            if section == "rules":
+                _check_monotonic(c, rule, rs.definitions, loc)
             if section == "rules" and rule.group not in used_groups:
                 c.report(
                     "unused-group",
@@ -177,8 +179,27 @@ _STRUCTURAL = frozenset(
 )
 
 
+def _check_monotonic(
+    c: _Checker, rule: Rule, definitions: Mapping[str, Condition], loc: Loc
+) -> None:
+    """A gate must not use 'recorded': it is never unknown, so recording a fact could flip
+    a definite verdict (law 1). Indicators, which monitor what is recorded, may use it."""
+
+    facts = sorted(
+        {leaf.fact for leaf in leaves(rule.when, definitions) if leaf.operator == "recorded"}
+    )
+    if facts:
+        c.report(
+            "recorded-in-rule",
+            f"rule '{rule.id}' uses 'recorded' on {', '.join(facts)}: it is never unknown, so "
+            "recording the fact later could flip a definite verdict; use a yes/no fact "
+            "(e.g. terminal_declared) in a rule, and 'recorded' only in indicators",
+            (*loc, "when"),
+        )
+
+
 def _check_identity(c: _Checker, rs: RuleSet) -> None:
-    if rs.changes and rs.changes[0].version != rs.version and rs.changes[-1].version != rs.version:
+    if all(change.version != rs.version for change in rs.changes):
         c.report(
             "changes-version",
             f"the change list has no entry for this version {rs.version}; "
@@ -437,7 +458,6 @@ def _can_be_met(condition: Condition, definitions: Mapping[str, Condition]) -> b
     vocabulary member; dates just inside and outside every window), so the search is
     exact for the closed operator set. Above a size limit it gives the benefit of the doubt.
     """
-    from visitation.logic import leaves
 
     by_fact: dict[str, list[Leaf]] = {}
     for leaf in leaves(condition, definitions):

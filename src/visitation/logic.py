@@ -167,24 +167,29 @@ def _unknown_missing(truth: Truth, results: list[tuple[Truth, list[str]]]) -> li
     return list(dict.fromkeys(f for t, missing in results if t is None for f in missing))
 
 
-def leaves(condition: Condition, definitions: Mapping[str, Condition]) -> Iterator[Leaf]:
-    """Every leaf of a condition, definitions expanded, in order."""
+def leaves(
+    condition: Condition,
+    definitions: Mapping[str, Condition],
+    _using: tuple[str, ...] = (),
+) -> Iterator[Leaf]:
+    """Every leaf of a condition, definitions expanded, in order (a cycle is not followed)."""
     if isinstance(condition, Leaf):
         yield condition
     elif isinstance(condition, Use):
-        if condition.use in definitions:
-            yield from leaves(definitions[condition.use], definitions)
+        name = condition.use
+        if name in definitions and name not in _using:
+            yield from leaves(definitions[name], definitions, (*_using, name))
     elif isinstance(condition, Not):
-        yield from leaves(condition.not_, definitions)
-    elif isinstance(condition, AllOf):
-        for part in condition.all:
-            yield from leaves(part, definitions)
-    elif isinstance(condition, AnyOf):
-        for part in condition.any:
-            yield from leaves(part, definitions)
-    elif isinstance(condition, AtLeastNOf):
-        for part in condition.at_least_n_of.of:
-            yield from leaves(part, definitions)
+        yield from leaves(condition.not_, definitions, _using)
+    else:
+        if isinstance(condition, AllOf):
+            parts = condition.all
+        elif isinstance(condition, AnyOf):
+            parts = condition.any
+        else:
+            parts = condition.at_least_n_of.of
+        for part in parts:
+            yield from leaves(part, definitions, _using)
 
 
 _PLAIN = frozenset({bool, int, float, str, type(None)})
