@@ -223,7 +223,7 @@ def test_never_met_search_means_what_the_interpreter_means(
 
 _GENERATED_NAME = re.compile(r"(_c|t|p|m|test_|missing_)\d+(_true|_unknown)?")
 _STRUCTURE = {
-    "facts", "on", "get", "v", "m", "core", "len", "list", "dict", "_derived_age", "_CoreResult",
+    "facts", "on", "get", "v", "m", "core", "len", "list", "dict", "_missing_inputs", "_CoreResult",
     "append", "fromkeys", "isdisjoint", "issubset",
 }  # fmt: skip
 

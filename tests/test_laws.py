@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import visitation
 from visitation import Assessment, Patient, RuleResult
-from visitation.facts import FACTS, DiagnosisGroup, age_on
+from visitation.facts import DERIVATIONS, FACTS, RULE_FACTS, DiagnosisGroup
 from visitation.logic import json_value, leaves
 from visitation.testing import DEFAULT_ON, complete_patients, fill, patients, refinements
 
@@ -82,10 +82,14 @@ def recorded(p: Patient) -> dict[str, Any]:
 
 
 def known_facts(p: Patient, on: date) -> dict[str, Any]:
-    """The recorded facts, with the age derived from a birth date as the evaluator does."""
+    """The recorded facts, with the derived facts (age from a birth date, the reception wait)
+    computed as the evaluator does."""
     known = recorded(p)
-    if p.age is None and p.birth_date is not None:
-        known["age"] = age_on(p.birth_date, on)
+    for name, derivation in DERIVATIONS.items():
+        if name not in known:
+            value = derivation.compute(p.__dict__, on)
+            if value is not None:
+                known[name] = value
     return known
 
 
@@ -261,7 +265,7 @@ def test_every_rule_explains_itself(key: str, data: st.DataObject) -> None:
         assert set(r.explanation) == set(rs.languages), f"{key}: {r.id} languages"
         for lang, text in r.explanation.items():
             assert text.strip(), f"{key}: {r.id} has an empty {lang} explanation ({r.status})"
-            left = [f"{{{name}}}" for name in FACTS if f"{{{name}}}" in text]
+            left = [f"{{{name}}}" for name in RULE_FACTS if f"{{{name}}}" in text]
             assert not left, f"{key}: {r.id} ({lang}) leaves placeholders {left}: {text!r}"
         stray = set(r.evidence) - set(known)
         assert not stray, f"{key}: {r.id} cites unrecorded facts {stray}"

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from visitation._yaml import YamlDocument
 from visitation.errors import Diagnostic, did_you_mean
-from visitation.facts import FACTS, FactKind
+from visitation.facts import RULE_FACTS, FactKind
 from visitation.logic import Truth, _literal, fact_value, kleene_all, kleene_any, leaves, predicate
 from visitation.ruleset import (
     AllOf,
@@ -378,11 +378,11 @@ def _check_condition(c: _Checker, condition: Condition, loc: Loc) -> None:
 
 
 def _check_leaf(c: _Checker, leaf: Leaf, loc: Loc) -> None:
-    spec = FACTS.get(leaf.fact)
+    spec = RULE_FACTS.get(leaf.fact)
     if spec is None:
         c.report(
             "unknown-fact",
-            f"unknown fact '{leaf.fact}'{did_you_mean(leaf.fact, FACTS)}",
+            f"unknown fact '{leaf.fact}'{did_you_mean(leaf.fact, RULE_FACTS)}",
             (*loc, "fact"),
         )
         return
@@ -434,8 +434,8 @@ def _check_placeholders(c: _Checker, rule: Rule, loc: Loc) -> None:
 
 def _check_placeholder_text(c: _Checker, text: str, loc: Loc) -> None:
     for name in PLACEHOLDER.findall(text):
-        if name not in FACTS and name not in _SPECIAL_PLACEHOLDERS:
-            candidates = [*FACTS, *_SPECIAL_PLACEHOLDERS]
+        if name not in RULE_FACTS and name not in _SPECIAL_PLACEHOLDERS:
+            candidates = [*RULE_FACTS, *_SPECIAL_PLACEHOLDERS]
             c.report(
                 "unknown-placeholder",
                 f"placeholder '{{{name}}}' names no fact{did_you_mean(name, candidates)}",
@@ -524,7 +524,7 @@ def _truth_function(
 
 
 def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
-    spec = FACTS[name]
+    spec = RULE_FACTS[name]
     out: list[Any] = []
     if any(leaf.operator == "recorded" for leaf in leaves_):
         out.append(None)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from visitation.facts import age_on
+from visitation.facts import DERIVATIONS, FACTS, missing_inputs
 from visitation.logic import Facts, Truth, _literal, leaves
 from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Rule, RuleSet, Use
 
@@ -137,7 +137,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     source = "\n".join(chunks)
     namespace: dict[str, Any] = {
         "__builtins__": {"len": len, "list": list, "dict": dict},
-        "_derived_age": _derived_age,
+        "_missing_inputs": missing_inputs,
         "_CoreResult": CoreResult,
         **consts,
     }
@@ -160,12 +160,6 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
         namespace["core"],
         source,
     )
-
-
-def _derived_age(facts: Facts, on: date) -> int | None:
-    """The age on ``on`` from the birth date, when only that is recorded."""
-    born = facts.get("birth_date")
-    return None if born is None else age_on(born, on)
 
 
 # --------------------------------------------------------------------------------------
@@ -257,9 +251,10 @@ class _Emitter:
         t = self.fresh()
         key = self.const(leaf.fact)
         self.line(depth, f"v = get({key})")
-        if leaf.fact == "age":  # derived from the birth date when not given
+        derivation = DERIVATIONS.get(leaf.fact)
+        if derivation is not None:  # computed from other facts when not recorded itself
             self.line(depth, "if v is None:")
-            self.line(depth + 1, "v = _derived_age(facts, on)")
+            self.line(depth + 1, f"v = {self.const(derivation.compute)}(facts, on)")
         op = leaf.operator
         if op == "recorded":  # never unknown
             self.line(depth, f"{t} = v is not None" if leaf.value else f"{t} = v is None")
@@ -267,7 +262,7 @@ class _Emitter:
             return t
         code = _OPERATOR_CODE[op].format(c=self.const(_operand(leaf)))
         self.line(depth, f"{t} = None if v is None else {code}")
-        self.tree[t] = ("leaf", key)
+        self.tree[t] = ("leaf" if leaf.fact in FACTS else "derived", key)
         return t
 
     def combine(self, parts: list[Condition], depth: int, *, stop: str) -> str:
@@ -315,6 +310,8 @@ class _Emitter:
         kind, *args = self.tree[t]
         if kind == "leaf":
             self.line(depth, f"m.append({args[0]})")
+        elif kind == "derived":  # what to record: the unrecorded inputs
+            self.line(depth, f"m += _missing_inputs({args[0]}, facts)")
         elif kind == "never":
             self.line(depth, "pass")
         elif kind == "same":

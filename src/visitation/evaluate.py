@@ -34,7 +34,7 @@ from visitation.assessment import (
 from visitation.check import PLACEHOLDER
 from visitation.compile import CompiledRule, CompiledRuleSet, CoreResult
 from visitation.explain import format_value
-from visitation.facts import Patient
+from visitation.facts import DERIVATIONS, FACTS, Patient
 from visitation.logic import Facts, Truth, fact_value, json_value, leaves
 from visitation.registry import RuleSpec, resolve
 from visitation.ruleset import Rule, RuleSet, Source
@@ -156,14 +156,16 @@ class _RuleExplainer:
             for name in PLACEHOLDER.findall(texts[k])
         ]
         names = list(dict.fromkeys([*rule.facts, *(p for p in placeholders if p != "on")]))
-        if "age" in names:  # a derived age reads the birth date (and the date)
-            names.append("birth_date")
+        derived = [DERIVATIONS[n] for n in names if n in DERIVATIONS]
+        for d in derived:  # a derived fact reads its inputs (and perhaps the date)
+            names.extend(i for i in d.inputs if i not in names)
+        names = [n for n in names if n in FACTS]  # a derived-only fact is read via its inputs
         self._rule = rule
         self._names = tuple(names)
         self.get: Callable[[Facts], Any] = itemgetter(*names)
         self.memo: dict[Any, RuleResult] = {}
         self.dated = (
-            "birth_date" in names
+            any(d.dated for d in derived)
             or "on" in placeholders
             or any(leaf.operator == "within_days" for leaf in leaves(r.when, rs.definitions))
         )
@@ -283,12 +285,13 @@ def _bound(memo: dict[Any, Any]) -> None:
 
 
 def _evidence(rule: CompiledRule, facts: Facts, on: date) -> dict[str, Any]:
-    """Recorded facts the rule refers to, as JSON values; a derived age names its birth date."""
+    """Recorded facts the rule refers to, as JSON values; a derived fact names its inputs."""
     evidence: dict[str, Any] = {}
     for name in rule.facts:
         value = fact_value(facts, name, on)
         if value is not None:
             evidence[name] = json_value(value)
-            if name == "age" and facts.get("age") is None:
-                evidence["birth_date"] = json_value(facts.get("birth_date"))
+            if name in DERIVATIONS and facts.get(name) is None:  # derived: name its inputs
+                for source in DERIVATIONS[name].inputs:
+                    evidence[source] = json_value(facts.get(source))
     return evidence

@@ -9,7 +9,7 @@ takes to make it available to rule authors.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,8 +18,11 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "DERIVATIONS",
     "DERIVED_FACTS",
     "FACTS",
+    "RULE_FACTS",
+    "Derivation",
     "DiagnosisGroup",
     "FactKind",
     "FactSpec",
@@ -30,6 +33,7 @@ __all__ = [
     "Referrer",
     "age_on",
     "load_patient",
+    "missing_inputs",
 ]
 
 
@@ -306,16 +310,82 @@ def _catalogue() -> dict[str, FactSpec]:
             unit=unit if isinstance(unit, str) else None,
             vocabulary=tuple(m.value for m in enum_type) if enum_type else (),
             enum_type=enum_type,
-            derived_from=("age", "birth_date") if name == "age" else (),
+            derived_from=("birth_date",) if name == "age" else (),
         )
     return specs
 
 
 FACTS: Mapping[str, FactSpec] = _catalogue()
-"""Every fact a rule may name, by fact path."""
+"""Every fact a patient record holds (the fields of :class:`Patient`), by fact path."""
 
-DERIVED_FACTS: frozenset[str] = frozenset({"age"})
-"""Facts whose value the evaluator derives on the evaluation date (age from birth date)."""
+
+# --------------------------------------------------------------------------------------
+# Derived facts
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """How the evaluator computes a fact from others when it is not recorded itself.
+
+    ``compute(facts, on)`` returns ``None`` while an input is missing; ``dated`` says
+    whether the value depends on the evaluation date.
+    """
+
+    name: str
+    inputs: tuple[str, ...]
+    compute: Callable[[Mapping[str, Any], date], Any]
+    dated: bool
+
+
+def _derive_age(facts: Mapping[str, Any], on: date) -> int | None:
+    born = facts.get("birth_date")
+    return None if born is None else age_on(born, on)
+
+
+def _derive_reception_wait(facts: Mapping[str, Any], on: date) -> int | None:
+    received, contact = facts.get("referral_received_on"), facts.get("first_contact_on")
+    return None if received is None or contact is None else (contact - received).days
+
+
+DERIVATIONS: Mapping[str, Derivation] = {
+    "age": Derivation("age", ("birth_date",), _derive_age, dated=True),
+    "reception_wait_days": Derivation(
+        "reception_wait_days",
+        ("referral_received_on", "first_contact_on"),
+        _derive_reception_wait,
+        dated=False,
+    ),
+}
+"""Facts the evaluator derives: ``age`` (when only the birth date is recorded) and
+``reception_wait_days`` (never recorded itself)."""
+
+DERIVED_FACTS: frozenset[str] = frozenset(DERIVATIONS)
+"""The names of the derived facts."""
+
+RULE_FACTS: Mapping[str, FactSpec] = {
+    **FACTS,
+    "reception_wait_days": FactSpec(
+        name="reception_wait_days",
+        kind="int",
+        description=(
+            "Calendar days from the specialized unit's receipt of the referral "
+            "(referral_received_on) to the first treatment contact (first_contact_on); "
+            "derived from those two dates, never recorded itself (DPD indicator 2)."
+        ),
+        unit="calendar days",
+        derived_from=("referral_received_on", "first_contact_on"),
+    ),
+}
+"""Every fact a rule may name: the recorded facts and the derived ones."""
+
+
+def missing_inputs(name: str, facts: Mapping[str, Any]) -> list[str]:
+    """What to record so that an unknown fact gets a value: the fact itself when a record
+    can hold it (an age, or a birth date, settles ``age``), else its unrecorded inputs."""
+    if name in FACTS or name not in DERIVATIONS:
+        return [name]
+    return [i for i in DERIVATIONS[name].inputs if facts.get(i) is None]
 
 
 def load_patient(path: str | Path) -> Patient:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from visitation.facts import FACTS, age_on
+from visitation.facts import DERIVATIONS, RULE_FACTS, missing_inputs
 from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Use
 
 __all__ = [
@@ -57,12 +57,11 @@ def kleene_any(values: Iterable[Truth]) -> Truth:
 
 
 def fact_value(facts: Facts, name: str, on: date) -> Any:
-    """The value of a fact on ``on``; ``age`` is derived from ``birth_date`` when not given."""
+    """The value of a fact on ``on``; a derived fact (``age`` from ``birth_date``,
+    ``reception_wait_days``) is computed when not recorded itself."""
     value = facts.get(name)
-    if value is None and name == "age":
-        born = facts.get("birth_date")
-        if born is not None:
-            return age_on(born, on)
+    if value is None and name in DERIVATIONS:
+        return DERIVATIONS[name].compute(facts, on)
     return value
 
 
@@ -73,7 +72,7 @@ def facts_of(patient: Any) -> Facts:
 
 def _literal(fact: str, value: Any) -> Any:
     """A rule's literal in the fact's own type (enum members for enum and set facts)."""
-    spec = FACTS.get(fact)
+    spec = RULE_FACTS.get(fact)
     if spec is not None and spec.enum_type is not None and isinstance(value, str):
         try:
             return spec.enum_type(value)
@@ -138,7 +137,7 @@ def interpret(
         if condition.operator == "recorded":
             return (value is not None) == condition.value, []
         if value is None:
-            return None, [condition.fact]
+            return None, missing_inputs(condition.fact, facts)
         return predicate(condition)(value, on), []
     if isinstance(condition, Use):
         return interpret(definitions[condition.use], facts, on, definitions)

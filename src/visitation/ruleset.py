@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from visitation.facts import FACTS
+from visitation.facts import RULE_FACTS
 
 __all__ = [
     "OPERATORS",
@@ -56,7 +56,7 @@ SemVer = Annotated[
 Scalar = bool | int | float | str
 
 
-_FACT_NAMES: list[JsonValue] = [*sorted(FACTS)]
+_FACT_NAMES: list[JsonValue] = [*sorted(RULE_FACTS)]
 """Fact names, listed in the JSON Schema so that editors can complete them."""
 
 
@@ -92,7 +92,7 @@ class Leaf(_Model):
     """Compare one fact with a value: ``{fact: age, at_least: 18}``."""
 
     fact: str = Field(
-        description="Fact path: a fact of visitation.FACTS (e.g. 'age'); see docs/facts.md.",
+        description="Fact path: a fact of visitation.RULE_FACTS (e.g. 'age'); see docs/facts.md.",
         json_schema_extra={"enum": _FACT_NAMES},
     )
     equals: Scalar | None = None
