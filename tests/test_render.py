@@ -49,6 +49,7 @@ def assessment(**over: Any) -> Assessment:
         "content_hash": "sha256:" + "ab" * 32,
         "evaluated_on": ON,
         "in_force": True,
+        "evaluator": "visitation 0.1.0",
         "effective_from": date(2020, 1, 1),
         "effective_until": None,
         "languages": ["da", "en"],

@@ -10,6 +10,7 @@ and renderers for terminals, notebooks and EHR integrations.
     {'hospice': 'indeterminate'}
 """
 
+from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
 from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
 from visitation.errors import (
@@ -25,8 +26,6 @@ from visitation.facts import FACTS, FactSpec, Patient, load_patient
 from visitation.load import check_file, check_text, load_ruleset_file
 from visitation.registry import RuleSetInfo, compiled, list_rulesets, load_ruleset, resolve
 from visitation.ruleset import RuleSet
-
-__version__ = "0.1.0"
 
 __all__ = [
     "FACTS",

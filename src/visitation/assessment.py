@@ -87,6 +87,9 @@ class Assessment(_Frozen):
     content_hash: str
     evaluated_on: date
     in_force: bool = Field(description="Whether the rule set was in force on evaluated_on.")
+    evaluator: str = Field(
+        description="The library and version that evaluated, e.g. 'visitation 0.1.0'."
+    )
     effective_from: date
     effective_until: date | None
     languages: list[str]

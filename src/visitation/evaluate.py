@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import Any
 
 from visitation._patient_io import validate_patient
+from visitation._version import __version__
 from visitation.assessment import (
     Assessment,
     PathwayResult,
@@ -40,6 +41,9 @@ from visitation.registry import RuleSpec, resolve
 from visitation.ruleset import Rule, RuleSet, Source
 
 __all__ = ["CoreResult", "evaluate", "evaluate_core"]
+
+EVALUATOR = f"visitation {__version__}"
+"""Recorded in every Assessment, so an auditor knows which evaluator gave the verdict."""
 
 _STATUS: dict[Truth, RuleStatus] = {True: "met", False: "not_met", None: "unknown"}
 _VERDICT: dict[Truth, Verdict] = {True: "eligible", False: "not_eligible", None: "indeterminate"}
@@ -93,6 +97,7 @@ def assess(compiled: CompiledRuleSet, facts: Facts, on: date, lang: str | None) 
         content_hash=compiled.content_hash,
         evaluated_on=on,
         in_force=rs.in_force_on(on),
+        evaluator=EVALUATOR,
         effective_from=rs.effective_from,
         effective_until=rs.effective_until,
         languages=ex.langs,
