@@ -225,3 +225,14 @@ def test_semantic_problems_are_reported_alongside_schema_errors() -> None:
         "invalid-value", "unknown-fact", "undefined-definition", "unknown-placeholder",
         "unknown-source",
     ]  # fmt: skip
+
+
+def test_change_entry_naming_an_unknown_rule() -> None:
+    """A change entry of this version that names a rule the file lacks suggests the right id."""
+    text = MINIMAL.replace(
+        "    summary: first\n",
+        "    summary: first\n    rules:\n      - {id: hospice.adlt, change: added, note: new}\n",
+    )
+    [d] = check_text(text, path="x.yaml")
+    assert d.code == "unknown-rule-id"
+    assert "did you mean 'hospice.adult'?" in d.message

@@ -258,3 +258,12 @@ changes:"""
         path="t.yaml",
     )
     assert [d.code for d in diagnostics] == ["recorded-in-rule"]
+
+
+def test_unknown_rule_or_pathway_suggests_a_name() -> None:
+    """Asking an Assessment for a misspelt rule or pathway id suggests the right one."""
+    a = evaluate({}, ruleset(), on=ON)
+    with pytest.raises(KeyError, match=r"did you mean 'hospice\.adult'"):
+        a.rule("hospice.adlt")
+    with pytest.raises(KeyError, match="did you mean 'hospice'"):
+        a.pathway("hospise")

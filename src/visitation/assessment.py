@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from visitation._frozen import ReadOnlyDict, ReadOnlyList
+from visitation.errors import did_you_mean
 
 __all__ = [
     "Assessment",
@@ -109,14 +110,16 @@ class Assessment(_Frozen):
             if p.id == pathway_id:
                 return p
         known = ", ".join(p.id for p in self.pathways)
-        raise KeyError(f"no pathway '{pathway_id}' in {self.key}; pathways: {known}")
+        hint = did_you_mean(pathway_id, [p.id for p in self.pathways])
+        raise KeyError(f"no pathway '{pathway_id}' in {self.key}{hint}; pathways: {known}")
 
     def rule(self, rule_id: str) -> RuleResult:
         """The result for one rule or indicator by id."""
         for r in (*self.rules, *self.indicators):
             if r.id == rule_id:
                 return r
-        raise KeyError(f"no rule '{rule_id}' in {self.key}")
+        ids = [r.id for r in (*self.rules, *self.indicators)]
+        raise KeyError(f"no rule '{rule_id}' in {self.key}{did_you_mean(rule_id, ids)}")
 
     @property
     def verdicts(self) -> dict[str, Verdict]:

@@ -206,6 +206,24 @@ def _check_identity(c: _Checker, rs: RuleSet) -> None:
             "add one (newest first) that says what changed",
             ("changes",),
         )
+    ids = [r.id for r in (*rs.rules, *rs.indicators)]
+    for i, change in enumerate(rs.changes):
+        if change.version != rs.version:
+            continue  # older entries may name rules that were removed or renamed since
+        for j, entry in enumerate(change.rules):
+            if entry.change != "removed" and entry.id not in ids:
+                c.report(
+                    "unknown-rule-id",
+                    f"the change entry names rule '{entry.id}', which this file does not "
+                    f"have{did_you_mean(entry.id, ids)}",
+                    ("changes", i, "rules", j, "id"),
+                )
+            elif entry.change == "removed" and entry.id in ids:
+                c.report(
+                    "unknown-rule-id",
+                    f"the change entry says rule '{entry.id}' was removed, but it is still here",
+                    ("changes", i, "rules", j, "change"),
+                )
     path = Path(c.doc.path)
     if re.fullmatch(r"\d+\.\d+\.\d+", path.stem) and (
         path.stem != rs.version or path.parent.name != rs.family
