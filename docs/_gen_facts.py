@@ -40,6 +40,9 @@ the patient on the evaluation date), or a fact the evaluator derives from them
 - `reception_wait_days` is the number of calendar days from `referral_received_on` to
   `first_contact_on`. While one of them is missing it is unknown, and an assessment
   lists the missing date (not the derived fact) as the fact to record.
+- Facts must agree with each other: `referral_sent_on` ≤ `referral_received_on` ≤
+  `first_contact_on`, and `terminal_declaration_date` / `curative_end_date` may not be
+  recorded beside `terminal_declared: false` / `curative_ended: false`.
 - Dates are ISO 8601 (`2026-11-23`). Sets are written as YAML or JSON lists; their
   order and repeats do not matter.
 

@@ -104,3 +104,20 @@ def test_every_fact_documents_itself() -> None:
         assert spec.description, spec.name
         if spec.kind == "enum":
             assert spec.vocabulary, spec.name
+
+
+def test_contradicting_facts_are_refused(tmp_path: Path) -> None:
+    """A first contact before the referral was received, or a date beside a false flag,
+    is refused with a message naming both facts."""
+    f = write(
+        tmp_path,
+        "p.yaml",
+        "referral_received_on: 2026-11-10\nfirst_contact_on: 2026-11-01\n"
+        "curative_ended: false\ncurative_end_date: 2026-09-01\n",
+    )
+    with pytest.raises(PatientFileError) as info:
+        load_patient(f)
+    message = str(info.value)
+    assert "first_contact_on (2026-11-01) is before referral_received_on (2026-11-10)" in message
+    assert "curative_end_date is recorded but curative_ended is false" in message
+    assert message.startswith(f"{f}:1:1: invalid-value:")

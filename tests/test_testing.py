@@ -13,7 +13,7 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from visitation.facts import FACTS, DiagnosisGroup, Patient, Prognosis, age_on
+from visitation.facts import FACTS, FLAG_DATES, DiagnosisGroup, Patient, Prognosis, age_on
 from visitation.testing import (
     BOUNDARY_AGES,
     BOUNDARY_DAYS,
@@ -340,7 +340,9 @@ def test_fill_records_exactly_the_named_facts(data: st.DataObject) -> None:
         assert getattr(f, name) == getattr(p, name)
     added = recorded(f) - recorded(p)
     assert added <= set(names)
-    for name in set(names) - set(AGE_FACTS):
+    # a date whose yes/no fact is recorded as false cannot be recorded (Patient refuses it)
+    impossible = {when for flag, when in FLAG_DATES if getattr(p, flag) is False}
+    for name in set(names) - set(AGE_FACTS) - impossible:
         assert getattr(f, name) is not None
     if {"age", "birth_date"} & set(names):
         assert f.age is not None or f.birth_date is not None
@@ -376,3 +378,30 @@ def test_import_without_hypothesis_says_how_to_install(monkeypatch: pytest.Monke
     monkeypatch.delitem(sys.modules, "visitation.testing")
     with pytest.raises(ImportError, match=re.escape("pip install 'visitation[testing]'")):
         importlib.import_module("visitation.testing")
+
+
+@given(data=st.data())
+def test_generated_facts_agree_with_each_other(data: st.DataObject) -> None:
+    """Patients, refinements and fills keep referral dates in order and no date beside a
+    false flag, so they are always valid Patients."""
+    p = data.draw(patients(boundary=True), label="patient")
+    r = data.draw(refinements(p, on=ON), label="refinement")
+    f = data.draw(
+        fill(
+            p,
+            [
+                "referral_sent_on",
+                "referral_received_on",
+                "first_contact_on",
+                "terminal_declared",
+                "terminal_declaration_date",
+            ],
+            on=ON,
+        ),
+        label="fill",
+    )
+    for q in (p, r, f):
+        dates = [q.referral_sent_on, q.referral_received_on, q.first_contact_on]
+        present = [d for d in dates if d is not None]
+        assert present == sorted(present)
+        assert not (q.terminal_declared is False and q.terminal_declaration_date is not None)

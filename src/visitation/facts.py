@@ -18,9 +18,11 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "DATE_ORDER",
     "DERIVATIONS",
     "DERIVED_FACTS",
     "FACTS",
+    "FLAG_DATES",
     "RULE_FACTS",
     "Derivation",
     "DiagnosisGroup",
@@ -103,6 +105,19 @@ EortcItems = Annotated[
     list[Annotated[int, Field(ge=1, le=7)]],
     Field(min_length=15, max_length=15),
 ]
+
+
+DATE_ORDER: tuple[tuple[str, str], ...] = (
+    ("referral_sent_on", "referral_received_on"),
+    ("referral_received_on", "first_contact_on"),
+)
+"""Pairs of dates whose second may not be before the first (a patient is refused)."""
+
+FLAG_DATES: tuple[tuple[str, str], ...] = (
+    ("terminal_declared", "terminal_declaration_date"),
+    ("curative_ended", "curative_end_date"),
+)
+"""A date that may only be recorded when its yes/no fact is not false."""
 
 
 class Patient(BaseModel):
@@ -237,6 +252,24 @@ class Patient(BaseModel):
                 "give either 'age' or 'birth_date', not both: a birth date gives the age "
                 "on the evaluation date"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _facts_agree(self) -> Patient:
+        problems = [
+            f"{later} ({b}) is before {earlier} ({a})"
+            for earlier, later in DATE_ORDER
+            if (a := getattr(self, earlier)) is not None
+            and (b := getattr(self, later)) is not None
+            and b < a
+        ]
+        problems += [
+            f"{when} is recorded but {flag} is false"
+            for flag, when in FLAG_DATES
+            if getattr(self, flag) is False and getattr(self, when) is not None
+        ]
+        if problems:
+            raise ValueError("facts contradict each other: " + "; ".join(problems))
         return self
 
     @classmethod

@@ -38,6 +38,7 @@ from __future__ import annotations
 import calendar
 import difflib
 import enum
+import itertools
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -53,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a test with hypoth
 import annotated_types
 from pydantic import ValidationError
 
-from visitation.facts import FACTS, DiagnosisGroup, Patient, age_on
+from visitation.facts import DATE_ORDER, FACTS, FLAG_DATES, DiagnosisGroup, Patient, age_on
 
 __all__ = [
     "BOUNDARY_AGES",
@@ -437,7 +438,7 @@ def patients(
         elif carriers and (age_required or is_recorded(draw, "age")):
             carrier = carriers[0] if len(carriers) == 1 else draw(st.sampled_from(carriers))
             values[carrier] = draw(strategies[carrier])
-        return Patient(**values)
+        return Patient(**_consistent(values, pinned))
 
     return patient()
 
@@ -467,6 +468,42 @@ def complete_patients(
         boundary=boundary,
         **fixed,
     )
+
+
+_DATE_CHAIN = tuple(dict.fromkeys(name for pair in DATE_ORDER for name in pair))
+"""The dates that must come in order (sent ≤ received ≤ first contact)."""
+assert tuple(itertools.pairwise(_DATE_CHAIN)) == DATE_ORDER, DATE_ORDER
+
+
+def _consistent(values: dict[str, Any], fixed: Collection[str]) -> dict[str, Any]:
+    """Make drawn facts agree with each other as :class:`Patient` requires, changing only
+    facts that are not ``fixed`` (recorded before, or pinned). Dates of the referral chain
+    are clamped between the fixed ones and put in order; a false flag beside its date
+    turns true (or, when the flag is fixed, the date is left unrecorded). What is recorded
+    stays recorded, except in that last case."""
+    present = [n for n in _DATE_CHAIN if values.get(n) is not None]
+    free = [n for n in present if n not in fixed]
+    if free:
+        clamped = []
+        for n in free:
+            i = present.index(n)
+            value = values[n]
+            before = [values[m] for m in present[:i] if m in fixed]
+            after = [values[m] for m in present[i + 1 :] if m in fixed]
+            if before:
+                value = max(value, max(before))
+            if after:
+                value = min(value, min(after))
+            clamped.append(value)
+        for n, value in zip(free, sorted(clamped), strict=True):
+            values[n] = value
+    for flag, when in FLAG_DATES:
+        if values.get(flag) is False and values.get(when) is not None:
+            if flag not in fixed:
+                values[flag] = True
+            elif when not in fixed:
+                del values[when]
+    return values
 
 
 def _age_known(facts: Mapping[str, Any]) -> bool:
@@ -504,7 +541,7 @@ def refinements(
         if not _age_known(known) and draw(st.booleans()):
             carrier = draw(st.sampled_from(_AGE_FACTS))
             values[carrier] = draw(fact_values(carrier, on=on, boundary=boundary))
-        return Patient(**values)
+        return Patient(**_consistent(values, known))
 
     return refinement()
 
@@ -518,7 +555,9 @@ def fill(
 ) -> st.SearchStrategy[Patient]:
     """``patient`` with exactly the named facts recorded, each with an arbitrary valid value.
 
-    Facts already recorded keep their value (the result refines ``patient``). ``age`` is
+    Facts already recorded keep their value (the result refines ``patient``); new dates
+    are kept in the order :class:`Patient` requires, and a date whose yes/no fact is
+    recorded as false stays unrecorded (the patient would be refused). ``age`` is
     filled only when neither ``age`` nor ``birth_date`` is recorded, and ``birth_date``
     likewise; naming both fills ``age``. This is the quantifier of the law *missing facts
     suffice*: fill the facts a pathway lists as missing and its verdict is definite.
@@ -546,6 +585,6 @@ def fill(
         values = dict(known)
         for name, strategy in strategies.items():
             values[name] = draw(strategy)
-        return Patient(**values)
+        return Patient(**_consistent(values, known))
 
     return filled()
