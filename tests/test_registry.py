@@ -11,6 +11,7 @@ import visitation
 from visitation import NoRuleSetInForce, RuleSet, UnknownRuleSet
 from visitation.load import parse_ruleset
 from visitation.registry import _in_force, bundled_rules_dir
+from visitation.ruleset import Leaf
 
 MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
 
@@ -91,3 +92,14 @@ def test_rule_file_by_path(tmp_path: Path) -> None:
         "hospice": "not_eligible"
     }
     assert visitation.evaluate({"age": 17}, str(f), on="2026-11-23").family == "demo"
+
+
+def test_rule_set_made_in_python_is_checked_before_use() -> None:
+    """A RuleSet built in code (not read from a file) gets the same checks before it is
+    compiled, so an unknown fact is an error rather than a rule that is always unknown."""
+    rs = variant("1.0.0", "published", "2020-01-01")
+    bad = rs.model_copy(
+        update={"rules": [rs.rules[0].model_copy(update={"when": Leaf(fact="agee", at_least=18)})]}
+    )
+    with pytest.raises(visitation.RuleFileError, match="unknown-fact: unknown fact 'agee'"):
+        visitation.evaluate({}, bad, on="2026-11-23")

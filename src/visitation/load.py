@@ -10,8 +10,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from visitation._pydantic_errors import diagnostics_from_validation
-from visitation._yaml import load_yaml, read_source
+from visitation._yaml import YamlDocument, load_yaml, read_source
 from visitation.check import check_parts, check_ruleset
+from visitation.compile import content_hash
 from visitation.errors import Diagnostic, RuleFileError
 from visitation.ruleset import (
     AllOf,
@@ -31,7 +32,14 @@ from visitation.ruleset import (
     _NOf,
 )
 
-__all__ = ["MAX_DIAGNOSTICS", "check_file", "check_text", "load_ruleset_file", "parse_ruleset"]
+__all__ = [
+    "MAX_DIAGNOSTICS",
+    "check_file",
+    "check_text",
+    "ensure_checked",
+    "load_ruleset_file",
+    "parse_ruleset",
+]
 
 MAX_DIAGNOSTICS = 200
 """At most this many diagnostics are reported for one file."""
@@ -63,8 +71,26 @@ def parse_ruleset(text: str | bytes, *, path: str) -> tuple[RuleSet | None, list
         diagnostics += check_parts(doc.data, doc)
         return None, _sorted(diagnostics)
     diagnostics += check_ruleset(ruleset, doc)
-    has_errors = any(d.severity == "error" for d in diagnostics)
-    return (None if has_errors else ruleset), _sorted(diagnostics)
+    if any(d.severity == "error" for d in diagnostics):
+        return None, _sorted(diagnostics)
+    _CHECKED.add(content_hash(ruleset))
+    return ruleset, _sorted(diagnostics)
+
+
+_CHECKED: set[str] = set()
+"""Content hashes of rule sets that passed every check (so they are not checked twice)."""
+
+
+def ensure_checked(ruleset: RuleSet, digest: str) -> None:
+    """Run the checks on a rule set made in Python (not read from a file) before it is
+    compiled; :class:`RuleFileError` lists the errors (without line numbers)."""
+    if digest in _CHECKED:
+        return
+    doc = YamlDocument(data=None, path=f"<{ruleset.key}>")
+    errors = [d for d in check_ruleset(ruleset, doc) if d.severity == "error"]
+    if errors:
+        raise RuleFileError(errors)
+    _CHECKED.add(digest)
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
 from visitation.errors import NoRuleSetInForce, UnknownRuleSet, did_you_mean
-from visitation.load import load_ruleset_file
+from visitation.load import ensure_checked, load_ruleset_file
 from visitation.ruleset import RuleSet
 
 __all__ = [
@@ -154,6 +154,7 @@ def compiled(ruleset: RuleSet) -> CompiledRuleSet:
     digest = content_hash(ruleset)
     hit = _COMPILED.get(digest)
     if hit is None:
+        ensure_checked(ruleset, digest)
         hit = _COMPILED[digest] = compile_ruleset(ruleset)
     if len(_BY_IDENTITY) >= 128:
         _BY_IDENTITY.clear()
