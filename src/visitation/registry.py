@@ -142,6 +142,8 @@ def _in_force(family: str, candidates: list[RuleSet], on: date) -> RuleSet:
 
 
 _COMPILED: dict[str, CompiledRuleSet] = {}
+_MAX_COMPILED = 64
+"""Compiled rule sets kept by content hash; the oldest is dropped beyond this."""
 _BY_IDENTITY: dict[int, tuple[RuleSet, CompiledRuleSet]] = {}
 
 
@@ -155,6 +157,8 @@ def compiled(ruleset: RuleSet) -> CompiledRuleSet:
     hit = _COMPILED.get(digest)
     if hit is None:
         ensure_checked(ruleset, digest)
+        if len(_COMPILED) >= _MAX_COMPILED:  # forget the oldest (an author editing in a loop)
+            del _COMPILED[next(iter(_COMPILED))]
         hit = _COMPILED[digest] = compile_ruleset(ruleset)
     if len(_BY_IDENTITY) >= 128:
         _BY_IDENTITY.clear()
