@@ -15,6 +15,8 @@ import dataclasses
 import difflib
 import io
 import re
+import subprocess
+import sys
 import textwrap
 import traceback
 from functools import cache
@@ -175,3 +177,11 @@ def test_python_examples_print_what_is_shown(path: str) -> None:
                 f"{r.block.where}: the output shown is not what it prints:\n" + "\n".join(diff)
             )
     assert not wrong, "\n\n".join(wrong)
+
+
+def test_facts_page_is_current() -> None:
+    """docs/facts.md is what docs/_gen_facts.py generates from the facts catalogue now."""
+    run = subprocess.run(
+        [sys.executable, "docs/_gen_facts.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr

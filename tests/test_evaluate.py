@@ -213,7 +213,7 @@ def test_compiled_rule_set_is_cached() -> None:
 
 
 def test_shared_results_cannot_be_changed_through_one_assessment() -> None:
-    """Results are read-only all the way down, so memoised results shared between
+    """Rule and pathway results are read-only, so memoised results shared between
     Assessments cannot leak one caller's edit into another evaluation (law 5)."""
     facts = {"age": 70, "problem_domains": ["social"]}
     a = evaluate(facts, ruleset(), on=ON)
@@ -267,3 +267,21 @@ def test_unknown_rule_or_pathway_suggests_a_name() -> None:
         a.rule("hospice.adlt")
     with pytest.raises(KeyError, match="did you mean 'hospice'"):
         a.pathway("hospise")
+
+
+def test_derived_fact_evidence_names_its_recorded_inputs() -> None:
+    """A derived fact that is still unknown cites the inputs that are recorded and lists
+    the missing one; once known it cites its value and both inputs."""
+    when = "{fact: reception_wait_days, at_most: 10}"
+    r = evaluate({"referral_received_on": "2026-11-01"}, ruleset(when), on=ON).rule("hospice.adult")
+    assert (r.status, dict(r.evidence), list(r.missing)) == (
+        "unknown",
+        {"referral_received_on": "2026-11-01"},
+        ["first_contact_on"],
+    )
+    facts = {"referral_received_on": "2026-11-01", "first_contact_on": "2026-11-12"}
+    r = evaluate(facts, ruleset(when), on=ON).rule("hospice.adult")
+    assert (r.status, dict(r.evidence)) == (
+        "not_met",
+        {"reception_wait_days": 11, **facts},
+    )

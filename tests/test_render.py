@@ -400,10 +400,13 @@ def test_language_not_in_assessment() -> None:
         render(only_da, "text", "en")
 
 
-def test_default_language_is_the_first_of_the_assessment() -> None:
-    """Without lang, render uses the assessment's first language."""
+def test_default_language_is_english_else_the_first() -> None:
+    """Without lang, render (and the Assessment's own render) use English when the
+    assessment holds it, else its first language."""
     a = assessment(languages=["da", "en"])
-    assert render(a) == render(a, "text", "da")
+    assert render(a) == render(a, "text", "en") == a.render()
+    only_da = assessment(languages=["da"])
+    assert render(only_da) == render(only_da, "text", "da") == str(only_da)
 
 
 @pytest.mark.parametrize("status", ["published", "provisional"])

@@ -146,10 +146,11 @@ class Assessment(_Frozen):
         assessment holds English, else in its first language."""
         from visitation.render import render
 
-        return render(self, format=format, lang=lang or self._display_lang)
+        return render(self, format=format, lang=lang)
 
     @property
-    def _display_lang(self) -> str:
+    def default_lang(self) -> str:
+        """The language renderers use when none is given: English if held, else the first."""
         return "en" if "en" in self.languages else self.languages[0]
 
     def __str__(self) -> str:

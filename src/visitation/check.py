@@ -3,7 +3,8 @@
 Codes (see docs/error-codes.md): unknown-fact, operator-type, value-type, unknown-value,
 duplicate-rule-id, duplicate-source-id, undefined-definition, definition-cycle,
 unused-definition, missing-language, undeclared-language, unknown-source,
-unknown-placeholder, unknown-group, unused-group, never-met, changes-version, file-name.
+unknown-placeholder, unknown-group, unused-group, never-met, recorded-in-rule,
+changes-version, unknown-rule-id, file-name.
 """
 
 from __future__ import annotations

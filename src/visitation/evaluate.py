@@ -10,8 +10,8 @@ explanation placeholders, the birth date behind a derived age), and the date whe
 rule depends on it. The result is a pure function of exactly those values, so it is
 memoised per compiled rule set and language choice (first in, first out, at most
 :data:`_MEMO_SIZE` per rule), and Assessments with the same values share the same frozen
-object. That is safe because results are read-only all the way down: the models are
-frozen and their dicts and lists are :mod:`visitation._frozen` containers.
+object. That is safe because those results are read-only: the models are frozen and
+their dicts and lists are :mod:`visitation._frozen` containers.
 """
 
 from __future__ import annotations
@@ -296,7 +296,8 @@ def _evidence(rule: CompiledRule, facts: Facts, on: date) -> dict[str, Any]:
         value = fact_value(facts, name, on)
         if value is not None:
             evidence[name] = json_value(value)
-            if name in DERIVATIONS and facts.get(name) is None:  # derived: name its inputs
-                for source in DERIVATIONS[name].inputs:
-                    evidence[source] = json_value(facts.get(source))
+        if name in DERIVATIONS and facts.get(name) is None:  # derived: its recorded inputs
+            for source in DERIVATIONS[name].inputs:
+                if facts.get(source) is not None:
+                    evidence[source] = json_value(facts[source])
     return evidence

@@ -151,14 +151,15 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
 def render(assessment: Assessment, format: str = "text", lang: str | None = None) -> str:
     """The assessment as ``text``, ``md``, ``json`` or ``html``, in one of its languages.
 
-    ``lang`` defaults to the assessment's first language. ``ValueError`` names the formats
+    ``lang`` defaults to :attr:`Assessment.default_lang` (English if the assessment holds
+    it, else its first language). ``ValueError`` names the formats
     or the assessment's languages when either is unknown. The result has no final newline.
     """
     renderer = _RENDERERS.get(format)
     if renderer is None:
         raise ValueError(f"unknown format {format!r}; formats: {', '.join(FORMATS)}")
     if lang is None:
-        lang = assessment.languages[0]
+        lang = assessment.default_lang
     if lang not in assessment.languages:
         raise ValueError(
             f"{assessment.key} was evaluated in {', '.join(assessment.languages)}, "
