@@ -121,3 +121,21 @@ def test_contradicting_facts_are_refused(tmp_path: Path) -> None:
     assert "first_contact_on (2026-11-01) is before referral_received_on (2026-11-10)" in message
     assert "curative_end_date is recorded but curative_ended is false" in message
     assert message.startswith(f"{f}:1:1: invalid-value:")
+
+
+def test_json_file_must_be_strict_json(tmp_path: Path) -> None:
+    """A .json file with a trailing comma is refused with JSON's own line and column,
+    although the YAML reader would accept it."""
+    f = write(tmp_path, "p.json", '{\n  "age": 70,\n}')
+    with pytest.raises(PatientFileError, match=r"p\.json:3:1: json-syntax: "):
+        load_patient(f)
+
+
+def test_eortc_items_1_to_14_are_scored_1_to_4() -> None:
+    """Only item 15 (quality of life) goes to 7; a 5 in items 1-14 is refused by item number."""
+    items = [1] * 15
+    items[2] = 5
+    with pytest.raises(ValueError, match="item 3 is 5"):
+        Patient(eortc_items=items)
+    items[2], items[14] = 4, 7
+    assert Patient(eortc_items=items).eortc_items == items

@@ -107,3 +107,9 @@ def test_one_document_per_file() -> None:
 def test_not_utf8() -> None:
     """Bytes that are not UTF-8 give a clear error instead of a crash."""
     assert codes(b"a: \xff\xfe\n") == ["yaml-encoding"]  # type: ignore[arg-type]
+
+
+def test_control_character_is_located() -> None:
+    """A character YAML does not allow is reported at its line and column, on one line."""
+    [d] = load_yaml("a: 1\nb: x\x00y\n", path="f.yaml").diagnostics
+    assert str(d) == "f.yaml:2:5: yaml-syntax: character 0x0000 is not allowed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,7 +19,15 @@ __all__ = ["load_patient_file", "patient_from_text", "validate_patient"]
 
 
 def patient_from_text(text: str | bytes, *, path: str = "<input>") -> Patient:
-    """Validate patient facts written as YAML or JSON (JSON is read as YAML 1.2)."""
+    """Validate patient facts written as YAML or JSON.
+
+    A ``.json`` file must be strict JSON (no trailing commas, no comments); it is then
+    read by the same positional reader as YAML, so errors name line and column.
+    """
+    if path.endswith(".json"):
+        problem = _json_problem(text, path)
+        if problem is not None:
+            raise PatientFileError([problem])
     doc = load_yaml(text, path=path)
     if doc.diagnostics:
         raise PatientFileError(doc.diagnostics)
@@ -31,6 +40,16 @@ def patient_from_text(text: str | bytes, *, path: str = "<input>") -> Patient:
             ]
         )
     return _validate(doc.data, doc)
+
+
+def _json_problem(text: str | bytes, path: str) -> Diagnostic | None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Diagnostic("json-syntax", exc.msg, path, exc.lineno, exc.colno)
+    except UnicodeDecodeError as exc:
+        return Diagnostic("yaml-encoding", f"not UTF-8 text: {exc.reason}", path)
+    return None
 
 
 def load_patient_file(path: str | Path) -> Patient:

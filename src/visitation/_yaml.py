@@ -139,8 +139,16 @@ def load_yaml(
             )
         )
         return doc
-    except yaml.YAMLError as exc:  # pragma: no cover - reader errors without a mark
-        doc.diagnostics.append(Diagnostic("yaml-syntax", str(exc), path))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        doc.diagnostics.append(
+            Diagnostic("yaml-syntax", f"character {ord(char):#06x} is not allowed", path, line, col)
+        )
+        return doc
+    except yaml.YAMLError as exc:  # pragma: no cover - other errors without a mark
+        doc.diagnostics.append(Diagnostic("yaml-syntax", str(exc).splitlines()[0], path))
         return doc
     if len(nodes) > 1:
         second = nodes[1].start_mark

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "DATE_ORDER",
@@ -101,9 +101,17 @@ def _fact(description: str, *, unit: str | None = None, **kw: Any) -> Any:
     return Field(default=None, description=description, json_schema_extra=extra or None, **kw)
 
 
+def _eortc_scales(items: list[int]) -> list[int]:
+    wrong = [f"item {i} is {v}" for i, v in enumerate(items[:14], 1) if v > 4]
+    if wrong:
+        raise ValueError("items 1-14 are scored 1-4 (only item 15 goes to 7): " + ", ".join(wrong))
+    return items
+
+
 EortcItems = Annotated[
     list[Annotated[int, Field(ge=1, le=7)]],
     Field(min_length=15, max_length=15),
+    AfterValidator(_eortc_scales),
 ]
 
 
