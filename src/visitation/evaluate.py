@@ -224,7 +224,7 @@ class _RuleExplainer:
 
 
 def _fill(parts: list[str], facts: Facts, on: date, lang: str) -> str:
-    """A template split by ``PLACEHOLDER.split`` filled in, as :func:`render_template` does."""
+    """A template split by ``PLACEHOLDER.split`` with each ``{fact}`` (or ``{on}``) filled in."""
     if len(parts) == 1:
         return parts[0]
     out = parts[:]

@@ -1,4 +1,4 @@
-"""Fill explanation templates: ``{fact}`` placeholders become readable values per language."""
+"""Readable values for explanation placeholders: ``{fact}`` becomes words per language."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from visitation.check import PLACEHOLDER
-from visitation.logic import Facts, fact_value
-
-__all__ = ["LABELS", "format_value", "render_template"]
+__all__ = ["LABELS", "format_value"]
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "da": {
@@ -60,17 +57,3 @@ def format_value(value: Any, lang: str) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v, lang) for v in value)
     return str(value)
-
-
-def render_template(template: str, facts: Facts, on: date, lang: str) -> str:
-    """Replace every ``{name}`` with the readable value of that fact (or the date for ``on``)."""
-    if "{" not in template:
-        return template
-
-    def fill(match: Any) -> str:
-        name = match.group(1)
-        if name == "on":
-            return on.isoformat()
-        return format_value(fact_value(facts, name, on), lang)
-
-    return str(PLACEHOLDER.sub(fill, template))

@@ -22,7 +22,6 @@ from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, U
 __all__ = [
     "Truth",
     "fact_value",
-    "facts_of",
     "interpret",
     "kleene_all",
     "kleene_any",
@@ -63,11 +62,6 @@ def fact_value(facts: Facts, name: str, on: date) -> Any:
     if value is None and name in DERIVATIONS:
         return DERIVATIONS[name].compute(facts, on)
     return value
-
-
-def facts_of(patient: Any) -> Facts:
-    """The fact mapping of a validated :class:`~visitation.facts.Patient`."""
-    return patient.__dict__  # type: ignore[no-any-return]
 
 
 def _literal(fact: str, value: Any) -> Any:
