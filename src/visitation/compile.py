@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from visitation.facts import DERIVATIONS, FACTS, missing_inputs
-from visitation.logic import Facts, Truth, _literal, leaves
+from visitation.logic import Facts, Truth, _literal, kleene_all, leaves
 from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Rule, RuleSet, Use
 
 __all__ = ["CompiledRule", "CompiledRuleSet", "CoreResult", "compile_ruleset", "content_hash"]
@@ -107,18 +107,7 @@ class CompiledRuleSet:
 
     def verdicts(self, statuses: list[Truth]) -> list[Truth]:
         """Per pathway: True eligible, False not eligible, None indeterminate."""
-        out: list[Truth] = []
-        for _, required in self.pathways:
-            verdict: Truth = True
-            for i in required:
-                s = statuses[i]
-                if s is False:
-                    verdict = False
-                    break
-                if s is None:
-                    verdict = None
-            out.append(verdict)
-        return out
+        return [kleene_all(statuses[i] for i in required) for _, required in self.pathways]
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:

@@ -102,7 +102,8 @@ def assess(compiled: CompiledRuleSet, facts: Facts, on: date, lang: str | None) 
         effective_until=rs.effective_until,
         languages=ex.langs,
         pathways=[
-            p.result(core.statuses, m) for p, m in zip(ex.pathways, core.missing, strict=True)
+            p.result(core.statuses, v, m)
+            for p, v, m in zip(ex.pathways, core.verdicts, core.missing, strict=True)
         ],
         rules=_results(ex.rules, facts, on),
         indicators=_results(ex.indicators, facts, on),
@@ -259,18 +260,23 @@ class _PathwayExplainer:
         )
         self.memo: dict[Any, PathwayResult] = {}
 
-    def result(self, statuses: Sequence[Truth], missing: list[str]) -> PathwayResult:
+    def result(
+        self, statuses: Sequence[Truth], verdict: Truth, missing: list[str]
+    ) -> PathwayResult:
+        """The result for the core's statuses and verdict (the verdict follows from the
+        required statuses, which are the memo key)."""
         key = (self.get(statuses), tuple(missing))
         memo = self.memo
         hit = memo.get(key)
         if hit is None:
-            hit = memo[key] = self._build(statuses, missing)
+            hit = memo[key] = self._build(statuses, verdict, missing)
             _bound(memo)
         return hit
 
-    def _build(self, statuses: Sequence[Truth], missing: list[str]) -> PathwayResult:
+    def _build(
+        self, statuses: Sequence[Truth], verdict: Truth, missing: list[str]
+    ) -> PathwayResult:
         required = [statuses[i] for i in self._required]
-        verdict: Truth = False if False in required else (None if None in required else True)
         return PathwayResult(
             id=self.id,
             title=self.title,

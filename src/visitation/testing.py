@@ -36,7 +36,6 @@ The module needs the optional dependency hypothesis: ``pip install 'visitation[t
 from __future__ import annotations
 
 import calendar
-import difflib
 import enum
 import itertools
 from collections.abc import Collection, Iterable, Mapping
@@ -54,6 +53,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a test with hypoth
 import annotated_types
 from pydantic import ValidationError
 
+from visitation.errors import did_you_mean
 from visitation.facts import DATE_ORDER, FACTS, FLAG_DATES, DiagnosisGroup, Patient, age_on
 
 __all__ = [
@@ -115,8 +115,7 @@ AgeFrom = Literal["age", "birth_date", "either"]
 def _check_names(names: Iterable[str], what: str) -> None:
     for name in names:
         if name not in FACTS:
-            close = difflib.get_close_matches(name, FACTS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(name, FACTS)
             raise ValueError(f"{what}: '{name}' is not a fact of visitation.Patient{hint}")
 
 
