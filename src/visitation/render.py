@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from visitation.assessment import Assessment, PathwayResult, RuleResult
+from visitation.explain import format_value
 
 __all__ = ["FORMATS", "LABELS", "render"]
 
@@ -99,8 +100,6 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
         "footer.hospice": "Hospice criteria are assessed as a whole (helhedsvurdering): "
         "this verdict supports, and does not replace, the clinician's judgement.",
         "footer": "This verdict supports, and does not replace, the clinician's judgement.",
-        "true": "yes",
-        "false": "no",
     },
     "da": {
         "met": "opfyldt",
@@ -141,8 +140,6 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
         "footer.hospice": "Hospicekriterierne vurderes som en helhed (helhedsvurdering): "
         "resultatet understøtter lægens kliniske vurdering, men erstatter den ikke.",
         "footer": "Resultatet understøtter den kliniske vurdering, men erstatter den ikke.",
-        "true": "ja",
-        "false": "nej",
     },
 }
 """Fixed wording per language; a rule set language without an entry here uses English."""
@@ -234,7 +231,7 @@ def _verdict_detail(p: PathwayResult, lang: str) -> tuple[str, list[str]] | None
 
 def _evidence_value(value: object, lang: str) -> str:
     if isinstance(value, bool):
-        return _label(lang, "true" if value else "false")
+        return format_value(value, lang)  # yes/no in the reader's language
     if isinstance(value, list):
         return ", ".join(_evidence_value(v, lang) for v in value) or "–"
     return str(value)
