@@ -54,7 +54,7 @@ from visitation.errors import (
     UnknownRuleSet,
     VisitationError,
 )
-from visitation.render import FORMATS, render
+from visitation.render import formats, render
 
 __all__ = [
     "EXIT_CODES",
@@ -237,15 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument(
         "--lang",
-        choices=("da", "en"),
+        metavar="LANG",
         default=None,
         help=(
-            "language of the text (default: en, or the rule set's first language); "
-            "with --format json, keeps only this language"
+            "language of the text, one the rule set declares, e.g. da or en (default: en, "
+            "or the rule set's first language); with --format json, keeps only this language"
         ),
     )
     ev.add_argument(
-        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+        "--format", choices=formats(), default="text", help="output format (default: text)"
     )
     ev.add_argument(
         "--pathway",
@@ -276,7 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
     rl.add_argument(
-        "--lang", choices=("da", "en"), default="en", help="language of titles (default: en)"
+        "--lang",
+        metavar="LANG",
+        default="en",
+        help="language of titles, one the bundled rule sets declare (default: en)",
     )
     rl.set_defaults(handler=cmd_rules)
 
@@ -403,6 +406,11 @@ def _rules_rows() -> list[dict[str, Any]]:
 def cmd_rules(args: argparse.Namespace) -> int:
     """``visitation rules``."""
     rows = _rules_rows()
+    languages = sorted({lang for r in rows for lang in r["title"]})
+    if args.lang not in languages:
+        raise UsageError(
+            f"no bundled rule set has titles in '{args.lang}'; languages: {', '.join(languages)}"
+        )
     if args.format == "json":
         _write(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -1,0 +1,304 @@
+"""The document model: what every renderer shows, built once from an Assessment.
+
+:func:`build` turns an :class:`~visitation.Assessment` and a language into a
+:class:`Document`, a tree of plain, frozen values in the order every format follows:
+
+1. ``banners``: a rule set that is not ``published`` (provisional, draft, retired) or was
+   not in force on the evaluation date says so first;
+2. ``header``: title, ``family@version``, status, evaluation date, short content hash;
+3. ``verdicts``, one per pathway, with the facts to record (in order) for an
+   indeterminate verdict and the rules not met for a not-eligible one;
+4. ``rules``: the criteria by group, each with status, title, explanation, evidence
+   (values in readable words, :func:`visitation.explain.format_value`), missing facts,
+   source citation and provenance;
+5. ``indicators``: monitoring indicators, in a section of their own, never a gate;
+6. ``footer``: the verdict supports, and does not replace, the clinician's judgement.
+
+Every word the renderers add (labels, status words, banners) is already in the document,
+in its language; every string from the rule file or the patient is held **unescaped**, as
+it came. A renderer is then a small function from a Document to a string that escapes each
+string once, for its format (``escape.py``), and chooses layout only. A new output (e.g.
+a CDS Hooks card per pathway: ``verdicts`` give summary and indicator, ``banners`` a
+warning, the rules' ``source.link`` the links) is one more such function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from visitation.assessment import Assessment, PathwayResult, RuleResult
+from visitation.explain import format_value
+from visitation.render.escape import link_target, one_line
+from visitation.render.labels import HOLISTIC_PATHWAYS, SYMBOLS, label
+
+__all__ = [
+    "Banner",
+    "Detail",
+    "Document",
+    "Evidence",
+    "Group",
+    "Header",
+    "RuleItem",
+    "Section",
+    "Source",
+    "VerdictItem",
+    "build",
+]
+
+BannerKind = Literal["provisional", "draft", "retired", "not-in-force"]
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """A warning that comes before everything else."""
+
+    kind: BannerKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The rule set and the evaluation: title, ``family@version``, status, date, hash."""
+
+    title: str
+    key: str
+    status: str
+    status_label: str
+    evaluated_on: str
+    """The date in words, e.g. ``evaluated on 2026-11-23``."""
+    short_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """What follows a verdict: the facts to record, or the rules not met."""
+
+    kind: Literal["record", "blocking"]
+    label: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictItem:
+    """One pathway's verdict."""
+
+    pathway: str
+    title: str
+    verdict: str
+    symbol: str
+    label: str
+    rules: tuple[str, ...]
+    detail: Detail | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One recorded fact a rule used: its name, its value in words, its JSON value."""
+
+    fact: str
+    value: str
+    raw: object
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A rule's source citation; ``link`` is the URL to link to, if any (http/https only)."""
+
+    ref: str
+    title: str
+    section: str
+    """As shown: a bare number gets the word "section" (``section 2``)."""
+    publisher: str
+    url: str | None
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleItem:
+    """One rule or monitoring indicator."""
+
+    id: str
+    group: str
+    status: str
+    symbol: str
+    label: str
+    title: str
+    explanation: str
+    evidence: tuple[Evidence, ...]
+    missing: tuple[str, ...]
+    source: Source
+    provenance: Literal["published", "inferred"]
+    provenance_label: str
+    rationale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Consecutive rules of one group, in file order."""
+
+    id: str
+    rules: tuple[RuleItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The criteria, or the monitoring indicators (with a note that they are no gate)."""
+
+    kind: Literal["rules", "indicators"]
+    heading: str
+    note: str | None
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Everything a renderer shows, in one language, strings unescaped."""
+
+    assessment: Assessment
+    lang: str
+    banners: tuple[Banner, ...]
+    header: Header
+    verdicts_heading: str
+    verdicts: tuple[VerdictItem, ...]
+    rules: Section
+    indicators: Section | None
+    footer: str
+
+    def word(self, key: str) -> str:
+        """A fixed word of the renderers (``evidence``, ``group``, ``met`` …) in this language."""
+        return label(self.lang, key)
+
+
+def build(assessment: Assessment, lang: str) -> Document:
+    """The document of ``assessment`` in ``lang`` (one the assessment holds)."""
+    a = assessment
+    indicators = None
+    if a.indicators:
+        note = label(lang, "indicators.note")
+        indicators = _section("indicators", a.indicators, lang, note)
+    return Document(
+        assessment=a,
+        lang=lang,
+        banners=_banners(a, lang),
+        header=Header(
+            title=_text_in(a.title, lang),
+            key=a.key,
+            status=a.status,
+            status_label=label(lang, f"status.{a.status}"),
+            evaluated_on=label(lang, "evaluated_on").format(on=a.evaluated_on.isoformat()),
+            short_hash=_short_hash(a.content_hash),
+        ),
+        verdicts_heading=label(lang, "verdicts"),
+        verdicts=tuple(_verdict(p, lang) for p in a.pathways),
+        rules=_section("rules", a.rules, lang, None),
+        indicators=indicators,
+        footer=footer(a, lang),
+    )
+
+
+def footer(a: Assessment, lang: str) -> str:
+    """The closing line; it names the *helhedsvurdering* when a pathway's criteria are
+    assessed as a whole (:data:`~visitation.render.labels.HOLISTIC_PATHWAYS`)."""
+    holistic = any(p.id in HOLISTIC_PATHWAYS for p in a.pathways)
+    return label(lang, "footer.hospice" if holistic else "footer")
+
+
+def _text_in(texts: Mapping[str, str], lang: str) -> str:
+    """The text in ``lang`` (a hand-built Assessment may lack it: take the first one)."""
+    if lang in texts:
+        return texts[lang]
+    return next(iter(texts.values()), "")
+
+
+def _short_hash(content_hash: str) -> str:
+    algorithm, sep, digest = content_hash.partition(":")
+    return f"{algorithm}:{digest[:12]}" if sep else content_hash[:12]
+
+
+def _banners(a: Assessment, lang: str) -> tuple[Banner, ...]:
+    banners: list[Banner] = []
+    if a.status != "published":
+        banners.append(Banner(a.status, label(lang, f"banner.{a.status}")))
+    if not a.in_force:
+        start = a.effective_from.isoformat()
+        if a.effective_until is None:
+            span = label(lang, "span.open").format(start=start)
+        else:
+            end = a.effective_until.isoformat()
+            span = label(lang, "span.closed").format(start=start, end=end)
+        text = label(lang, "banner.not_in_force").format(
+            key=a.key, on=a.evaluated_on.isoformat(), span=span
+        )
+        banners.append(Banner("not-in-force", text))
+    return tuple(banners)
+
+
+def _verdict(p: PathwayResult, lang: str) -> VerdictItem:
+    detail = None
+    if p.verdict == "indeterminate" and p.missing:
+        detail = Detail("record", label(lang, "record"), tuple(p.missing))
+    elif p.verdict == "not_eligible" and p.blocking:
+        detail = Detail("blocking", label(lang, "blocking"), tuple(p.blocking))
+    return VerdictItem(
+        pathway=p.id,
+        title=_text_in(p.title, lang),
+        verdict=p.verdict,
+        symbol=SYMBOLS[p.verdict],
+        label=label(lang, p.verdict),
+        rules=tuple(p.rules),
+        detail=detail,
+    )
+
+
+def _section(
+    kind: Literal["rules", "indicators"],
+    rules: Sequence[RuleResult],
+    lang: str,
+    note: str | None,
+) -> Section:
+    groups: list[tuple[str, list[RuleItem]]] = []
+    for r in rules:
+        item = _rule(r, lang)
+        if groups and groups[-1][0] == r.group:
+            groups[-1][1].append(item)
+        else:
+            groups.append((r.group, [item]))
+    return Section(
+        kind=kind,
+        heading=label(lang, kind),
+        note=note,
+        groups=tuple(Group(g, tuple(items)) for g, items in groups),
+    )
+
+
+def _rule(r: RuleResult, lang: str) -> RuleItem:
+    s = r.source
+    section = one_line(s.section)
+    if section[:1].isdigit():
+        section = f"{label(lang, 'section')} {section}"
+    return RuleItem(
+        id=r.id,
+        group=r.group,
+        status=r.status,
+        symbol=SYMBOLS[r.status],
+        label=label(lang, r.status),
+        title=_text_in(r.title, lang),
+        explanation=_text_in(r.explanation, lang),
+        evidence=tuple(
+            Evidence(name, format_value(value, lang), value) for name, value in r.evidence.items()
+        ),
+        missing=tuple(r.missing),
+        source=Source(
+            ref=s.ref,
+            title=s.title,
+            section=section,
+            publisher=s.publisher,
+            url=s.url,
+            link=link_target(s.url),
+        ),
+        provenance=r.provenance,
+        provenance_label=label(lang, r.provenance),
+        rationale=r.rationale,
+    )
