@@ -92,7 +92,7 @@ def html(value: str) -> str:
     return _html.escape(visible(value), quote=True)
 
 
-_URL_SAFE: Final = "!#$%&'()*+,/:;=?@[]~-._"
+_URL_SAFE: Final = "!#$%&()*+,/:;=?@[]~-._"
 
 
 def link_target(url: str | None) -> str | None:
@@ -104,4 +104,4 @@ def link_target(url: str | None) -> str | None:
     """
     if not url or not url[:8].lower().startswith(("https://", "http://")):
         return None
-    return quote(url, safe=_URL_SAFE)
+    return quote(url, safe=_URL_SAFE, errors="surrogatepass")

@@ -28,10 +28,9 @@ def _source(s: Source) -> str:
 
 
 def _rule(doc: Document, r: RuleItem) -> list[str]:
-    lines = [
-        f"- **{r.symbol} {r.label}** — {_code(r.id)}: {_md(r.title)}\\",
-        f"  {_md(r.explanation)}",
-    ]
+    line = f"- **{r.symbol} {r.label}** — {_code(r.id)}: {_md(r.title)}"
+    explanation = _md(r.explanation)
+    lines = [line + "\\", f"  {explanation}"] if explanation else [line]
     if r.evidence:
         pairs = "; ".join(f"{_code(e.fact)} = {_md(e.value)}" for e in r.evidence)
         lines.append(f"  - {doc.word('evidence')}: {pairs}")
