@@ -39,7 +39,17 @@ from visitation.render.labels import LABELS
 from visitation.render.markdown import render_markdown
 from visitation.render.text import render_text
 
-__all__ = ["FORMATS", "LABELS", "Document", "Renderer", "build", "formats", "register", "render"]
+__all__ = [
+    "FORMATS",
+    "LABELS",
+    "Document",
+    "Renderer",
+    "build",
+    "formats",
+    "register",
+    "render",
+    "unregister",
+]
 
 Renderer = Callable[[Document], str]
 """A renderer: the document (in one language) → the output, without a final newline."""
@@ -68,6 +78,13 @@ def register(format: str, renderer: Renderer) -> None:
     if current is not None and current is not renderer:
         raise ValueError(f"format {format!r} is already registered ({current.__qualname__})")
     _RENDERERS[format] = renderer
+
+
+def unregister(format: str) -> None:
+    """Forget a registered format; the bundled formats stay."""
+    if format in FORMATS:
+        raise ValueError(f"format {format!r} is bundled and cannot be removed")
+    _RENDERERS.pop(format, None)
 
 
 def formats() -> tuple[str, ...]:
