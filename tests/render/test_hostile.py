@@ -235,3 +235,32 @@ def test_no_hostile_string_reaches_output_as_control_or_markup(
     """Arbitrary unicode in every rule-file string and in measures_tried never yields a control
     character in any output, nor raw HTML in Markdown rendered by CommonMark, nor in HTML."""
     assert_safe(assess(data, measures))
+
+
+@st.composite
+def hostile_assessments(draw: st.DrawFn) -> Assessment:
+    """An evaluated Assessment with every string in it replaced: ids, groups, facts too."""
+    data = assess(base()).to_dict()
+    data["family"], data["version"], data["content_hash"] = draw(
+        st.lists(TEXT, min_size=3, max_size=3)
+    )
+    data["title"] = draw(lang_text())
+    for p in data["pathways"]:
+        p.update(id=draw(TEXT), title=draw(lang_text()), missing=draw(st.lists(TEXT, max_size=2)))
+        p.update(blocking=draw(st.lists(TEXT, max_size=2)), verdict=draw(st.sampled_from(
+            ["eligible", "not_eligible", "indeterminate"])))  # fmt: skip
+    for r in data["rules"]:
+        r.update(id=draw(TEXT), group=draw(TEXT), title=draw(lang_text()))
+        r.update(explanation=draw(lang_text()), missing=draw(st.lists(TEXT, max_size=2)))
+        r["evidence"] = draw(st.dictionaries(TEXT, TEXT | st.lists(TEXT, max_size=2), max_size=2))
+        r["source"].update(ref=draw(TEXT), title=draw(TEXT), section=draw(TEXT))
+        r["source"].update(publisher=draw(TEXT), url=draw(TEXT | TEXT.map("http://x/".__add__)))
+        r["rationale"] = draw(st.none() | TEXT)
+    return Assessment.model_validate(data)
+
+
+@given(hostile_assessments())
+def test_no_string_of_an_assessment_reaches_output_as_control_or_markup(a: Assessment) -> None:
+    """Arbitrary unicode in any string of an Assessment (as read back from JSON) never yields
+    a control character nor raw HTML, in any format."""
+    assert_safe(a)

@@ -57,7 +57,7 @@ def one_line(value: str) -> str:
 
 def text(value: str) -> str:
     """Plain text for terminals and logs: one line, controls made visible, nothing else."""
-    return visible(one_line(value))
+    return UNSAFE.sub(_picture, " ".join(value.split()))
 
 
 _MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>&#|~])")
@@ -89,7 +89,7 @@ def markdown(value: str, *, context: Literal["prose", "code", "url"] = "prose") 
 
 def html(value: str) -> str:
     """Text or attribute value for HTML: controls made visible, ``& < > " '`` escaped."""
-    return _html.escape(visible(value), quote=True)
+    return _html.escape(UNSAFE.sub(_picture, value), quote=True)
 
 
 _URL_SAFE: Final = "!#$%&()*+,/:;=?@[]~-._"
