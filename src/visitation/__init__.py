@@ -22,7 +22,7 @@ from visitation.errors import (
     VisitationError,
 )
 from visitation.evaluate import CoreResult, evaluate, evaluate_core
-from visitation.facts import FACTS, FactSpec, Patient, load_patient
+from visitation.facts import FACTS, FactSpec, Patient, facts_of, load_patient
 from visitation.load import check_file, check_text, load_ruleset_file
 from visitation.registry import RuleSetInfo, compiled, list_rulesets, load_ruleset, resolve
 from visitation.ruleset import RuleSet
@@ -53,6 +53,7 @@ __all__ = [
     "content_hash",
     "evaluate",
     "evaluate_core",
+    "facts_of",
     "list_rulesets",
     "load_patient",
     "load_ruleset",
