@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -224,3 +225,16 @@ def test_escape_is_the_only_place_that_escapes() -> None:
             source = path.read_text(encoding="utf-8")
             assert "html.escape" not in source and "_MD_SPECIAL" not in source, path.name
     assert esc.markdown("*") == "\\*"
+
+
+def test_rendering_page_example_runs_and_prints_what_it_shows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The Python example of docs/rendering.md registers a format and prints its text block."""
+    page = (ROOT / "docs" / "rendering.md").read_text(encoding="utf-8")
+    code, shown = re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)```", page, re.S)[0]
+    try:
+        exec(compile(code, "docs/rendering.md", "exec"), {})  # our own page, not input
+        assert capsys.readouterr().out == shown
+    finally:
+        unregister("cards")
