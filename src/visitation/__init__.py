@@ -11,7 +11,7 @@ and renderers for terminals, notebooks and EHR integrations.
 """
 
 # the renderers register themselves with Assessment (the core does not import them)
-import visitation.render  # noqa: F401
+from visitation import render as _render  # noqa: F401
 from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
 from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
