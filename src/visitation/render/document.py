@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from visitation.assessment import Assessment, PathwayResult, RuleResult
@@ -152,50 +153,71 @@ class Section:
     groups: tuple[Group, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
-    """Everything a renderer shows, in one language, strings unescaped."""
+    """Everything a renderer shows, in one language, strings unescaped.
+
+    Each part is made when a renderer first reads it (and then kept), so a renderer that
+    needs only the Assessment, as JSON does, costs nothing more.
+    """
 
     assessment: Assessment
     lang: str
-    banners: tuple[Banner, ...]
-    header: Header
-    verdicts_heading: str
-    verdicts: tuple[VerdictItem, ...]
-    rules: Section
-    indicators: Section | None
-    footer: str
 
     def word(self, key: str) -> str:
         """A fixed word of the renderers (``evidence``, ``group``, ``met`` …) in this language."""
         return label(self.lang, key)
 
+    @cached_property
+    def banners(self) -> tuple[Banner, ...]:
+        """Warnings first: not published, not in force."""
+        return _banners(self.assessment, self.lang)
 
-def build(assessment: Assessment, lang: str) -> Document:
-    """The document of ``assessment`` in ``lang`` (one the assessment holds)."""
-    a = assessment
-    indicators = None
-    if a.indicators:
-        note = label(lang, "indicators.note")
-        indicators = _section("indicators", a.indicators, lang, note)
-    return Document(
-        assessment=a,
-        lang=lang,
-        banners=_banners(a, lang),
-        header=Header(
+    @cached_property
+    def header(self) -> Header:
+        """Title, ``family@version``, status, evaluation date, short content hash."""
+        a, lang = self.assessment, self.lang
+        return Header(
             title=_text_in(a.title, lang),
             key=a.key,
             status=a.status,
             status_label=label(lang, f"status.{a.status}"),
             evaluated_on=label(lang, "evaluated_on").format(on=a.evaluated_on.isoformat()),
             short_hash=_short_hash(a.content_hash),
-        ),
-        verdicts_heading=label(lang, "verdicts"),
-        verdicts=tuple(_verdict(p, lang) for p in a.pathways),
-        rules=_section("rules", a.rules, lang, None),
-        indicators=indicators,
-        footer=footer(a, lang),
-    )
+        )
+
+    @property
+    def verdicts_heading(self) -> str:
+        """The heading of the verdicts."""
+        return label(self.lang, "verdicts")
+
+    @cached_property
+    def verdicts(self) -> tuple[VerdictItem, ...]:
+        """One per pathway, in file order."""
+        return tuple(_verdict(p, self.lang) for p in self.assessment.pathways)
+
+    @cached_property
+    def rules(self) -> Section:
+        """The criteria, by group."""
+        return _section("rules", self.assessment.rules, self.lang, None)
+
+    @cached_property
+    def indicators(self) -> Section | None:
+        """The monitoring indicators, if the rule set has any."""
+        if not self.assessment.indicators:
+            return None
+        note = label(self.lang, "indicators.note")
+        return _section("indicators", self.assessment.indicators, self.lang, note)
+
+    @cached_property
+    def footer(self) -> str:
+        """The closing line."""
+        return footer(self.assessment, self.lang)
+
+
+def build(assessment: Assessment, lang: str) -> Document:
+    """The document of ``assessment`` in ``lang`` (one the assessment holds)."""
+    return Document(assessment, lang)
 
 
 def footer(a: Assessment, lang: str) -> str:
