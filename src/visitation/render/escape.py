@@ -81,10 +81,13 @@ def markdown(value: str, *, context: Literal["prose", "code", "url"] = "prose") 
     """
     if context == "url":
         return value.replace("&", "\\&")  # no entity such as &lt; may form in the target
-    flat = visible(one_line(value))
+    flat = UNSAFE.sub(_picture, " ".join(value.split()))
     if context == "code":
         return "`" + flat.replace("`", "'") + "`"
-    return _MD_BLOCK_START.sub(_md_block_start, _MD_SPECIAL.sub(r"\\\1", flat), count=1)
+    out = _MD_SPECIAL.sub(r"\\\1", flat)
+    if out[:1] in ("-", "+", "=") or out[:1].isdigit():
+        out = _MD_BLOCK_START.sub(_md_block_start, out, count=1)
+    return out
 
 
 def html(value: str) -> str:
