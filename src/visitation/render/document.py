@@ -153,7 +153,7 @@ class Section:
     groups: tuple[Group, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Document:
     """Everything a renderer shows, in one language, strings unescaped.
 
