@@ -15,7 +15,7 @@ from visitation.assessment import PathwayResult, RuleResult, SourceCitation
 from visitation.load import parse_ruleset
 from visitation.render import FORMATS, render
 
-MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+MINIMAL = (Path(__file__).parents[1] / "data" / "minimal.yaml").read_text(encoding="utf-8")
 ON = date(2026, 11, 23)
 EVIL = "<script>alert('x')</script> & *bold* [link](javascript:alert(1))"
 PROSE_FORMATS = ("text", "md", "html")
