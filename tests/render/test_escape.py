@@ -131,3 +131,10 @@ def test_text_and_html_hold_no_control_character(value: str) -> None:
     assert not escape.UNSAFE.search(escape.text(value)) and "\n" not in escape.text(value)
     out = escape.html(value)
     assert not escape.UNSAFE.search(out) and "<" not in out and ">" not in out
+
+
+def test_no_unsafe_character_counts_as_printable() -> None:
+    """The fast path holds: str.isprintable is false for every character escape makes visible."""
+    assert [
+        c for c in range(0x110000) if escape.UNSAFE.match(chr(c)) and chr(c).isprintable()
+    ] == []

@@ -47,7 +47,8 @@ def _picture(match: re.Match[str]) -> str:
 
 def visible(value: str) -> str:
     """``value`` with every control, bidi and separator character made visible (``\\n`` kept)."""
-    return UNSAFE.sub(_picture, value)
+    # str.isprintable is false for every character of UNSAFE (Cc, Cf, Zl, Zp, Cs): a fast path
+    return value if value.isprintable() else UNSAFE.sub(_picture, value)
 
 
 def one_line(value: str) -> str:
@@ -57,7 +58,7 @@ def one_line(value: str) -> str:
 
 def text(value: str) -> str:
     """Plain text for terminals and logs: one line, controls made visible, nothing else."""
-    return UNSAFE.sub(_picture, " ".join(value.split()))
+    return visible(" ".join(value.split()))
 
 
 _MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>&#|~])")
@@ -81,7 +82,7 @@ def markdown(value: str, *, context: Literal["prose", "code", "url"] = "prose") 
     """
     if context == "url":
         return value.replace("&", "\\&")  # no entity such as &lt; may form in the target
-    flat = UNSAFE.sub(_picture, " ".join(value.split()))
+    flat = visible(" ".join(value.split()))
     if context == "code":
         return "`" + flat.replace("`", "'") + "`"
     out = _MD_SPECIAL.sub(r"\\\1", flat)
@@ -92,7 +93,7 @@ def markdown(value: str, *, context: Literal["prose", "code", "url"] = "prose") 
 
 def html(value: str) -> str:
     """Text or attribute value for HTML: controls made visible, ``& < > " '`` escaped."""
-    return _html.escape(UNSAFE.sub(_picture, value), quote=True)
+    return _html.escape(visible(value), quote=True)
 
 
 _URL_SAFE: Final = "!#$%&()*+,/:;=?@[]~-._"
