@@ -264,3 +264,12 @@ def test_no_string_of_an_assessment_reaches_output_as_control_or_markup(a: Asses
     """Arbitrary unicode in any string of an Assessment (as read back from JSON) never yields
     a control character nor raw HTML, in any format."""
     assert_safe(a)
+
+
+def test_golden_markdown_renders_to_our_elements_only() -> None:
+    """Every golden Markdown file, through CommonMark, holds only our elements and http(s) links."""
+    goldens = sorted((Path(__file__).parents[1] / "golden" / "evaluate").glob("*.md"))
+    assert goldens
+    for path in goldens:
+        rendered = COMMONMARK.render(path.read_text(encoding="utf-8"))
+        assert_no_injected_html(rendered, MD_TAGS)
