@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import visitation
+from visitation.cli import main
 from visitation.load import check_text, parse_ruleset
 from visitation.never_met import MAX_COMBINATIONS
 
@@ -84,3 +87,15 @@ def test_a_long_chain_of_definitions_needs_no_deep_recursion() -> None:
     looped = text.replace(f"  d{n}: {{fact: age, greater_than: 17}}", f"  d{n}: {{use: d0}}")
     codes = [d.code for d in check_text(looped, path="chain.yaml")]
     assert "definition-cycle" in codes
+
+
+def test_the_cli_refuses_an_evaluation_date_outside_the_range(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--on 0001-01-01`` is a usage error naming the accepted range, not a crash."""
+    example = Path(__file__).parents[1] / "examples" / "eligible-cancer-hospice.yaml"
+    code = main(["evaluate", str(example), "--rules", "dk-national@2.0.0", "--on", "0001-01-01"])
+    assert code == 2
+    assert "outside the dates the library evaluates on (1900-01-01 to 2199-12-31)" in (
+        capsys.readouterr().err
+    )
