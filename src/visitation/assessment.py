@@ -180,11 +180,11 @@ class Assessment(_Frozen):
         }
 
 
-Renderer = Callable[[Assessment, str, "str | None"], str]
-_renderer: Renderer | None = None
+RenderHook = Callable[[Assessment, str, "str | None"], str]
+_renderer: RenderHook | None = None
 
 
-def set_renderer(renderer: Renderer) -> None:
+def set_renderer(renderer: RenderHook) -> None:
     """Let :meth:`Assessment.render` (and ``str``, the notebook hooks) call ``renderer``.
 
     ``visitation.render`` calls this when imported; the core knows only this signature,
