@@ -58,7 +58,7 @@ def one_line(value: str) -> str:
 
 def text(value: str) -> str:
     """Plain text for terminals and logs: one line, controls made visible, nothing else."""
-    return visible(" ".join(value.split()))
+    return visible(one_line(value))
 
 
 _MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>&#|~])")
@@ -82,7 +82,7 @@ def markdown(value: str, *, context: Literal["prose", "code", "url"] = "prose") 
     """
     if context == "url":
         return value.replace("&", "\\&")  # no entity such as &lt; may form in the target
-    flat = visible(" ".join(value.split()))
+    flat = visible(one_line(value))
     if context == "code":
         return "`" + flat.replace("`", "'") + "`"
     out = _MD_SPECIAL.sub(r"\\\1", flat)
