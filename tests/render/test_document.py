@@ -76,6 +76,8 @@ def test_a_bundled_format_cannot_be_replaced_or_removed() -> None:
         unregister("text")
     with pytest.raises(ValueError, match="a format name is a word"):
         register("bad name", cards)
+    with pytest.raises(ValueError, match="a format name is a word"):
+        register("MD", cards)
 
 
 def test_unknown_format_names_registered_formats_too(card_format: str) -> None:

@@ -28,6 +28,7 @@ the renderers; ``import visitation`` imports this package).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Final
 
@@ -57,6 +58,8 @@ Renderer = Callable[[Document], str]
 FORMATS: Final = ("text", "md", "json", "html")
 """The formats bundled with the library (:func:`formats` adds any registered since)."""
 
+_FORMAT_NAME: Final = re.compile(r"[a-z][a-z0-9_-]*")
+
 _RENDERERS: dict[str, Renderer] = {
     "text": render_text,
     "md": render_markdown,
@@ -72,8 +75,8 @@ def register(format: str, renderer: Renderer) -> None:
     for the output (see :mod:`visitation.render.escape`). Registering the same function
     twice is harmless; another function for a taken name is a ``ValueError``.
     """
-    if not format or not format.isidentifier():
-        raise ValueError(f"a format name is a word such as 'cds', not {format!r}")
+    if not _FORMAT_NAME.fullmatch(format):
+        raise ValueError(f"a format name is a word such as 'cds-hooks', not {format!r}")
     current = _RENDERERS.get(format)
     if current is not None and current is not renderer:
         raise ValueError(f"format {format!r} is already registered ({current.__qualname__})")
