@@ -240,3 +240,15 @@ def test_rendering_page_example_runs_and_prints_what_it_shows(
         assert capsys.readouterr().out == shown
     finally:
         unregister("cards")
+
+
+def test_document_carries_the_referral_readiness() -> None:
+    """Each verdict of the document holds the pathway's referral readiness and its to-do list."""
+    a = visitation.evaluate({"age": 70}, "dk-national@3.0.0", on=ON)
+    doc = build(a, "en")
+    assert (
+        doc.verdicts[1].referral == "unknown" and "basic.screening-current" in doc.verdicts[1].todo
+    )
+    assert [(v.referral, v.todo) for v in doc.verdicts] == [
+        (p.referral, tuple(p.todo)) for p in a.pathways
+    ]

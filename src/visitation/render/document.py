@@ -92,6 +92,11 @@ class VerdictItem:
     label: str
     rules: tuple[str, ...]
     detail: Detail | None
+    referral: str = "ready"
+    """Whether the referral itself is ready to send (``ready``, ``not_ready``, ``unknown``);
+    never part of the verdict."""
+    todo: tuple[str, ...] = ()
+    """Ids of the documentation rules not met or unknown: what to do before sending."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +276,8 @@ def _verdict(p: PathwayResult, lang: str) -> VerdictItem:
         label=label(lang, p.verdict),
         rules=tuple(p.rules),
         detail=detail,
+        referral=p.referral,
+        todo=tuple(p.todo),
     )
 
 
