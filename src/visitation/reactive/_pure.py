@@ -1,0 +1,153 @@
+"""The pure-Python watcher: the reference backend, and the fallback where durable-rules
+does not run (it does not import on Python 3.13).
+
+On each event it re-tests only the rules that read a fact whose value changed (and, when
+the event is on a new date, the rules that depend on the date), with the compiled rules'
+own ``test``; the first event of a patient is one :func:`visitation.evaluate_core` pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from visitation import FACTS, CompiledRuleSet, evaluate_core, facts_of
+from visitation.reactive._emitted import WatchdogKind
+from visitation.reactive._watcher import DUE_SOON, OVERDUE, VERDICT_NAMES, Change, Live, Watcher
+
+__all__ = ["PureWatcher"]
+
+Truth = bool | None
+
+
+def kleene_all(values: Sequence[Truth]) -> Truth:
+    """Kleene AND: false if any is false, else unknown if any is unknown, else true."""
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+class _Plan:
+    """Which rules to re-test for which change, for one compiled rule set."""
+
+    def __init__(self, compiled: CompiledRuleSet) -> None:
+        required = [set(indices) for _, indices in compiled.pathways]
+        self.required: list[tuple[int, ...]] = [indices for _, indices in compiled.pathways]
+        self.pathways_of: dict[int, tuple[int, ...]] = {}
+        by_fact: dict[str, list[int]] = {}
+        always: list[int] = []
+        dated: list[int] = []
+        for i, rule in enumerate(compiled.rules):
+            owners = tuple(j for j, req in enumerate(required) if i in req)
+            if not owners:
+                continue  # no verdict depends on it
+            self.pathways_of[i] = owners
+            is_dated = False
+            for name in rule.facts:
+                spec = FACTS.get(name)
+                if spec is None:  # a fact derived from others (not held by a record)
+                    always.append(i)
+                    is_dated = True
+                    continue
+                # a derived age depends on its birth date and on the evaluation date
+                is_dated = is_dated or spec.kind == "date" or bool(spec.derived_from)
+                for source in (name, *spec.derived_from):
+                    by_fact.setdefault(source, []).append(i)
+            if is_dated:
+                dated.append(i)
+        self.by_fact = {k: tuple(dict.fromkeys(v)) for k, v in by_fact.items()}
+        self.always = tuple(dict.fromkeys(always))
+        self.dated = tuple(dated)
+
+
+@dataclass(slots=True)
+class _State:
+    statuses: list[Truth]
+    verdicts: list[Truth]
+    open_received: int | None = None
+    fired: set[tuple[str, int]] = field(default_factory=set)
+
+
+class PureWatcher(Watcher):
+    """The reference watcher, in Python alone (see :class:`Watcher` for the arguments).
+
+    ``incremental=False`` re-evaluates every rule with ``evaluate_core`` on every event:
+    the naive baseline of the benchmark.
+    """
+
+    def __init__(self, *args: Any, incremental: bool = True, **kwargs: Any) -> None:
+        self.incremental = incremental
+        self._plan: _Plan | None = None
+        super().__init__(*args, **kwargs)
+
+    def _b_start(self, compiled: CompiledRuleSet) -> None:
+        self._plan = _Plan(compiled)
+
+    def verdicts(self, patient: str) -> dict[str, str]:
+        state: _State = self._get(patient).state
+        return {
+            pid: VERDICT_NAMES[v]
+            for (pid, _), v in zip(self.compiled.pathways, state.verdicts, strict=True)
+        }
+
+    def _b_first(self, live: Live) -> list[Change]:
+        core = evaluate_core(self.compiled, facts_of(live.patient), live.on)
+        live.state = _State(list(core.statuses), list(core.verdicts))
+        return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(core.verdicts)]
+
+    def _b_update(self, live: Live, changed: frozenset[str], dated: bool) -> list[Change]:
+        state: _State = live.state
+        facts = facts_of(live.patient)
+        old = state.verdicts
+        if not self.incremental:
+            new = list(evaluate_core(self.compiled, facts, live.on).verdicts)
+            state.verdicts = new
+            return [
+                (j, VERDICT_NAMES[a], VERDICT_NAMES[b])
+                for j, (a, b) in enumerate(zip(old, new, strict=True))
+                if a is not b
+            ]
+        plan = self._plan
+        assert plan is not None
+        todo: set[int] = set(plan.always)
+        for name in changed:
+            todo.update(plan.by_fact.get(name, ()))
+        if dated:
+            todo.update(plan.dated)
+        if not todo:
+            return []
+        rules = self.compiled.rules
+        statuses = state.statuses
+        on = live.on
+        dirty: set[int] = set()
+        for i in todo:
+            truth = rules[i].test(facts, on)
+            if truth is not statuses[i]:
+                statuses[i] = truth
+                dirty.update(plan.pathways_of[i])
+        changes: list[Change] = []
+        for j in sorted(dirty):
+            verdict = kleene_all([statuses[i] for i in plan.required[j]])
+            if verdict is not old[j]:
+                changes.append((j, VERDICT_NAMES[old[j]], VERDICT_NAMES[verdict]))
+                old[j] = verdict
+        return changes
+
+    def _b_reception(self, live: Live, received: date | None, open_: bool) -> None:
+        state: _State = live.state
+        state.open_received = received.toordinal() if received is not None and open_ else None
+
+    def _b_tick(self, live: Live, kind: WatchdogKind, received: date) -> bool:
+        state: _State = live.state
+        day = received.toordinal()
+        if state.open_received != day or (kind, day) in state.fired:
+            return False
+        state.fired.add((kind, day))
+        if kind == OVERDUE:
+            state.fired.add((DUE_SOON, day))
+        return True
+
+    def _b_end(self, live: Live) -> None:
+        live.state = None
