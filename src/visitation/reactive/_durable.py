@@ -83,6 +83,13 @@ class DurableWatcher(Watcher):
         }
         return {pid: held[j] for j, (pid, _) in enumerate(self.compiled.pathways) if j in held}
 
+    def close(self) -> None:
+        """Delete the patients' state and the rulesets in durable-rules; the watcher is
+        unusable afterwards (``with DurableWatcher(...) as w:`` closes it)."""
+        if self._engine is not None:
+            self._engine.close()
+        super().close()
+
     # -- the rules --------------------------------------------------------------------------
     def _definition(self, guard: Callable[[Action], Action]) -> dict[str, Any]:
         out = self._out

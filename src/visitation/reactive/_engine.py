@@ -25,9 +25,10 @@ from typing import Any
 from visitation.reactive._errors import ReactiveEngineError
 
 try:
+    import durable_rules_engine as _native
     from durable import engine as _durable
 except ImportError:  # pragma: no cover - exercised where the extra is absent
-    _durable = None
+    _durable = _native = None
 
 __all__ = ["INSTALL_HINT", "MAX_KEYS", "Engine", "available"]
 
@@ -106,9 +107,9 @@ class Engine:
         name = self._shard_of.get(key)
         if name is not None:
             return name
-        for name, keys in self._shards:
-            if len(keys) < self.keys_per_shard:
-                break
+        free = [shard for shard in self._shards if len(shard[1]) < self.keys_per_shard]
+        if free:
+            name, keys = free[0]
         else:
             name, keys = f"{self._prefix}-{next(_NAMES)}", set()
             self._host.register_rulesets({name: self._definition(self._guard)})
@@ -142,6 +143,16 @@ class Engine:
         """The facts durable-rules holds for a key."""
         facts: list[dict[str, Any]] = self._host.get_facts(self._shard_of[key], key)
         return facts
+
+    def close(self) -> None:
+        """Delete every key's state and every ruleset (the memory is reused afterwards)."""
+        shards, self._shards, self._shard_of = self._shards, [], {}
+        for name, keys in shards:
+            for key in keys:
+                self._host.delete_state(name, key)
+            _native.delete_ruleset(self._host.get_ruleset(name)._handle)
+        self._host._ruleset_directory.clear()
+        self._host._ruleset_list.clear()
 
     def delete(self, key: str) -> None:
         """Delete a key's state and free its slot."""

@@ -136,6 +136,7 @@ class Watcher(ABC):
         self._watermark: date | None = None
         self._aware: bool | None = None
         self._writer: int | None = None
+        self._closed = False
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -171,8 +172,11 @@ class Watcher(ABC):
     def verdicts(self, patient: str) -> dict[str, str]:
         """Pathway id → the patient's current verdict, as the backend holds it."""
 
-    def close(self) -> None:  # noqa: B027 - a backend without resources keeps the default
-        """Release what the backend holds (nothing for the pure watcher)."""
+    def close(self) -> None:
+        """Release what the backend holds; feeding a closed watcher raises."""
+        self._closed = True
+        self._live.clear()
+        self._queue.clear()
 
     def __enter__(self) -> Watcher:
         return self
@@ -183,6 +187,8 @@ class Watcher(ABC):
     def feed(self, event: Event | Mapping[str, Any]) -> list[Emitted]:
         """Apply one event; what it caused, in order. Raises :class:`EventError` (the
         watcher's state unchanged) for an event it refuses."""
+        if self._closed:
+            raise RuntimeError("the watcher is closed")
         self._one_writer()
         ev = event if isinstance(event, Event) else parse_event(event)
         key = self._time_key(ev)
