@@ -200,9 +200,9 @@ class DurableWatcher(Watcher):
 
     def _b_first(self, live: Live) -> list[Change]:
         live.state = True
-        return self._b_update(live, frozenset(), True)
+        return self._b_update(live, [], True)
 
-    def _b_update(self, live: Live, changed: frozenset[str], dated: bool) -> list[Change]:
+    def _b_update(self, live: Live, changed: list[str], dated: bool) -> list[Change]:
         core = evaluate_core(self.compiled, facts_of(live.patient), live.on)
         messages = [
             {"t": "computed", "pathway": j, "verdict": VERDICT_NAMES[v]}

@@ -82,6 +82,7 @@ class Engine:
         self._shards: list[tuple[str, set[str]]] = []
         self._shard_of: dict[str, str] = {}
         self._failures: list[str] = []
+        self._ids = itertools.count(1)
         self._not_handled = durable.MessageNotHandledException
 
     @property
@@ -123,6 +124,7 @@ class Engine:
         name = self._ruleset(key)
         for m in messages:
             m["sid"] = key
+            m["id"] = next(self._ids)  # durable-rules refuses an event id it has observed
         try:
             if len(messages) == 1:
                 self._host.post(name, messages[0])

@@ -4,11 +4,13 @@ does not run (it does not import on Python 3.13).
 On each event it re-tests only the rules that read a fact whose value changed (and, when
 the event is on a new date, the rules that depend on the date), with the compiled rules'
 own ``test``; the first event of a patient is one :func:`visitation.evaluate_core` pass.
+A pathway's verdict is the Kleene AND of its required rules, kept as two counts per
+pathway (rules not met, rules unknown), so a changed rule costs O(1) per pathway.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,19 +24,11 @@ __all__ = ["PureWatcher"]
 Truth = bool | None
 
 
-def kleene_all(values: Sequence[Truth]) -> Truth:
-    """Kleene AND: false if any is false, else unknown if any is unknown, else true."""
-    if False in values:
-        return False
-    return None if None in values else True
-
-
 class _Plan:
     """Which rules to re-test for which change, for one compiled rule set."""
 
     def __init__(self, compiled: CompiledRuleSet) -> None:
         required = [set(indices) for _, indices in compiled.pathways]
-        self.required: list[tuple[int, ...]] = [indices for _, indices in compiled.pathways]
         self.pathways_of: dict[int, tuple[int, ...]] = {}
         by_fact: dict[str, list[int]] = {}
         always: list[int] = []
@@ -65,7 +59,12 @@ class _Plan:
 @dataclass(slots=True)
 class _State:
     statuses: list[Truth]
+    """Every rule's truth, as the core's ``test`` last gave it."""
     verdicts: list[Truth]
+    false_n: list[int]
+    """Per pathway: how many of its required rules are not met (Kleene AND: any is enough)."""
+    unknown_n: list[int]
+    """Per pathway: how many of its required rules are unknown."""
     open_received: int | None = None
     fired: set[tuple[str, int]] = field(default_factory=set)
 
@@ -94,10 +93,17 @@ class PureWatcher(Watcher):
 
     def _b_first(self, live: Live) -> list[Change]:
         core = evaluate_core(self.compiled, facts_of(live.patient), live.on)
-        live.state = _State(list(core.statuses), list(core.verdicts))
+        statuses = list(core.statuses)
+        required = [indices for _, indices in self.compiled.pathways]
+        live.state = _State(
+            statuses,
+            list(core.verdicts),
+            [sum(statuses[i] is False for i in r) for r in required],
+            [sum(statuses[i] is None for i in r) for r in required],
+        )
         return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(core.verdicts)]
 
-    def _b_update(self, live: Live, changed: frozenset[str], dated: bool) -> list[Change]:
+    def _b_update(self, live: Live, changed: list[str], dated: bool) -> list[Change]:
         state: _State = live.state
         facts = facts_of(live.patient)
         old = state.verdicts
@@ -111,27 +117,44 @@ class PureWatcher(Watcher):
             ]
         plan = self._plan
         assert plan is not None
-        todo: set[int] = set(plan.always)
-        for name in changed:
-            todo.update(plan.by_fact.get(name, ()))
-        if dated:
-            todo.update(plan.dated)
+        by_fact = plan.by_fact
+        if len(changed) == 1 and not dated and not plan.always:  # the common case
+            todo: Iterable[int] = by_fact.get(changed[0], ())
+        else:
+            todo = set(plan.always)
+            for name in changed:
+                todo.update(by_fact.get(name, ()))
+            if dated:
+                todo.update(plan.dated)
         if not todo:
             return []
         rules = self.compiled.rules
         statuses = state.statuses
         on = live.on
-        dirty: set[int] = set()
+        false_n, unknown_n = state.false_n, state.unknown_n
+        dirty = False
         for i in todo:
             truth = rules[i].test(facts, on)
-            if truth is not statuses[i]:
+            was = statuses[i]
+            if truth is not was:
                 statuses[i] = truth
-                dirty.update(plan.pathways_of[i])
+                dirty = True
+                for j in plan.pathways_of[i]:
+                    if was is False:
+                        false_n[j] -= 1
+                    elif was is None:
+                        unknown_n[j] -= 1
+                    if truth is False:
+                        false_n[j] += 1
+                    elif truth is None:
+                        unknown_n[j] += 1
+        if not dirty:
+            return []
         changes: list[Change] = []
-        for j in sorted(dirty):
-            verdict = kleene_all([statuses[i] for i in plan.required[j]])
-            if verdict is not old[j]:
-                changes.append((j, VERDICT_NAMES[old[j]], VERDICT_NAMES[verdict]))
+        for j, was in enumerate(old):
+            verdict = False if false_n[j] else (None if unknown_n[j] else True)
+            if verdict is not was:
+                changes.append((j, VERDICT_NAMES[was], VERDICT_NAMES[verdict]))
                 old[j] = verdict
         return changes
 

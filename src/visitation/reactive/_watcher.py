@@ -27,11 +27,11 @@ from typing import Any, Self
 
 from pydantic import ValidationError
 
-from visitation import CompiledRuleSet, Patient, RuleSet, evaluate, facts_of, resolve
+from visitation import CompiledRuleSet, Patient, RuleSet, facts_of, resolve
 from visitation.reactive._emitted import (
     EVENT_OF_VERDICT,
     Emitted,
-    Explanation,
+    Explainer,
     Transition,
     Watchdog,
     WatchdogKind,
@@ -221,11 +221,12 @@ class Watcher(ABC):
             self._live[ev.patient] = live
             changes = self._b_first(live)
         else:
-            changed = {k for k in ev.set if live.recorded.get(k) != recorded[k]}
-            changed.update(k for k in ev.clear if k in live.recorded)
+            old = live.recorded
+            changed = [k for k in ev.set if old.get(k) != recorded.get(k)]
+            changed += [k for k in ev.clear if k in old]
             dated = day != live.on
             live.patient, live.recorded, live.on, live.key = patient, recorded, day, key
-            changes = self._b_update(live, frozenset(changed), dated) if changed or dated else []
+            changes = self._b_update(live, changed, dated) if changed or dated else []
         out += self._transitions(live, ev, changes)
         self._reception(live)
         out += self._advance(day, ev)
@@ -248,7 +249,7 @@ class Watcher(ABC):
         """A new patient: every pathway's first verdict."""
 
     @abstractmethod
-    def _b_update(self, live: Live, changed: frozenset[str], dated: bool) -> list[Change]:
+    def _b_update(self, live: Live, changed: list[str], dated: bool) -> list[Change]:
         """New facts (``changed`` names those whose value changed) or a new date."""
 
     @abstractmethod
@@ -318,47 +319,28 @@ class Watcher(ABC):
                 message = f"the patient's facts would contradict each other: {message}"
             raise EventError(message, line=ev.line, field=fld) from None
         facts = facts_of(patient)
-        return patient, {k: v for k, v in facts.items() if v is not None}
+        # every field not in `base` is None: none has a default
+        return patient, {k: v for k in base if (v := facts[k]) is not None}
 
     def _transitions(self, live: Live, ev: Event, changes: list[Change]) -> list[Emitted]:
         if not changes:
             return []
         compiled = self.compiled
-        assessment = evaluate(live.patient, compiled, on=live.on, lang=self._lang)
-        out: list[Emitted] = []
-        for j, previous, verdict in sorted(changes, key=lambda c: c[0]):
-            result = assessment.pathway(compiled.pathways[j][0])
-            if result.verdict != verdict:
-                raise ReactiveEngineError(
-                    f"the watcher's verdict {verdict!r} for {live.id}/{result.id} is not the "
-                    f"evaluator's {result.verdict!r} (a bug: please report it)"
-                )
-            if verdict == "eligible":
-                chosen = list(result.rules)
-            elif verdict == "not_eligible":
-                chosen = list(result.blocking)
-            else:
-                chosen = [r for r in result.rules if assessment.rule(r).status == "unknown"]
-            explanation = tuple(
-                Explanation(r, (rr := assessment.rule(r)).status, rr.explanation[self._lang])
-                for r in chosen
+        explainer = Explainer(live.patient, compiled, live.on, self._lang)
+        return [
+            Transition(
+                patient=live.id,
+                time=ev.time,
+                event=EVENT_OF_VERDICT[verdict],
+                pathway=compiled.pathways[j][0],
+                verdict=verdict,
+                previous=previous,
+                line=ev.line,
+                index=j,
+                explainer=explainer,
             )
-            out.append(
-                Transition(
-                    patient=live.id,
-                    time=ev.time,
-                    event=EVENT_OF_VERDICT[verdict],
-                    pathway=result.id,
-                    verdict=verdict,
-                    previous=previous,
-                    missing=tuple(result.missing),
-                    blocking=tuple(result.blocking),
-                    explanation=explanation,
-                    line=ev.line,
-                    assessment=assessment,
-                )
-            )
-        return out
+            for j, previous, verdict in sorted(changes, key=lambda c: c[0])
+        ]
 
     def _reception(self, live: Live) -> None:
         """Tell the backend when the reception inputs change; queue the deadlines."""
