@@ -26,11 +26,7 @@ def event(patient: str, **facts: Any) -> dict[str, Any]:
 def test_a_ruleset_holds_at_most_1024_live_keys() -> None:
     """The limit itself (durable-rules 2.0.28): the 1,025th live sid raises MemoryError."""
 
-    class Host(durable.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            pass
-
-    host = Host()
+    host = _QuietHost()
     host.register_rulesets(
         {"limit-probe": {"r": {"all": [{"m": {"t": "x"}}], "run": lambda c: None}}}
     )
@@ -43,6 +39,88 @@ def test_a_ruleset_holds_at_most_1024_live_keys() -> None:
         for i in range(MAX_KEYS):
             host.delete_state("limit-probe", f"s{i}")
         durable_rules_engine.delete_ruleset(host.get_ruleset("limit-probe")._handle)
+
+
+class _QuietHost(durable.Host):  # type: ignore[misc]
+    def _run(self) -> None:
+        pass
+
+
+def test_a_batch_loses_the_matches_of_its_other_events() -> None:
+    """The measured bug the engine avoids by posting one event at a time: in a batch, an
+    action that replaces a fact makes the other events' matches vanish; they stay pending."""
+    log: list[str] = []
+
+    def changed(c: Any) -> None:
+        log.append(f"changed {c.e.p}")
+        c.retract_fact(c.f._d)
+        c.assert_fact({"t": "v", "p": c.e.p, "v": c.e.v})
+
+    def same(c: Any) -> None:
+        log.append(f"same {c.e.p}")
+
+    def first(c: Any) -> None:
+        c.assert_fact({"t": "v", "p": c.e.p, "v": c.e.v})
+
+    rules = {
+        "first": {
+            "all": [{"e": {"t": "c"}}, {"n$not": {"$and": [{"t": "v"}, {"p": {"e": "p"}}]}}],
+            "run": first,
+        },
+        "changed": {
+            "all": [
+                {"f": {"t": "v"}},
+                {"e": {"$and": [{"t": "c"}, {"p": {"f": "p"}}, {"$neq": {"v": {"f": "v"}}}]}},
+            ],
+            "run": changed,
+        },
+        "same": {
+            "all": [
+                {"f": {"t": "v"}},
+                {"e": {"$and": [{"t": "c"}, {"p": {"f": "p"}}, {"v": {"f": "v"}}]}},
+            ],
+            "run": same,
+        },
+    }
+    host = _QuietHost()
+    host.register_rulesets({"batch-probe": rules})
+    ids = iter(range(1, 100))
+
+    def batch(v0: str, v1: str) -> list[dict[str, Any]]:
+        return [
+            {"sid": "a", "id": next(ids), "t": "c", "p": 0, "v": v0},
+            {"sid": "a", "id": next(ids), "t": "c", "p": 1, "v": v1},
+        ]
+
+    try:
+        host.post_batch("batch-probe", batch("x", "y"))
+        log.clear()
+        host.post_batch("batch-probe", batch("z", "y"))  # pathway 0 changes, 1 stays
+        assert log == ["changed 0"]  # no "same 1": that event's match was lost
+        assert [e["p"] for e in host.get_pending_events("batch-probe", "a")] == [1]
+        for m in batch("x", "y"):  # one at a time, every event is handled
+            host.post("batch-probe", m)
+        assert len(host.get_pending_events("batch-probe", "a")) == 1  # only the old one
+    finally:
+        host.delete_state("batch-probe", "a")
+        durable_rules_engine.delete_ruleset(host.get_ruleset("batch-probe")._handle)
+
+
+def test_an_event_left_pending_is_raised() -> None:
+    """An event that matches a rule's first condition but completes no match is a lost
+    update; check_pending raises it instead of leaving it in the engine."""
+
+    def definition(guard: Any) -> dict[str, Any]:
+        return {
+            "join": {"all": [{"f": {"t": "fact"}}, {"e": {"t": "x"}}], "run": guard(lambda c: None)}
+        }
+
+    engine = Engine("visitation-test", definition)
+    try:
+        with pytest.raises(ReactiveEngineError, match="left 1 events for 'k' unhandled"):
+            engine.post("k", [{"t": "x"}])
+    finally:
+        engine.close()
 
 
 def test_more_than_1024_patients_open_a_second_shard() -> None:

@@ -54,11 +54,20 @@ class DurableWatcher(Watcher):
 
     ``keys_per_shard`` (at most 1,024, durable-rules' limit) is how many live patients one
     ruleset holds; more patients open more rulesets on the watcher's private host.
+    ``check_pending`` asks durable-rules after every post whether an event was left
+    unhandled (a lost update) and raises if so; it costs a state read per post.
     """
 
-    def __init__(self, *args: Any, keys_per_shard: int = MAX_KEYS, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        keys_per_shard: int = MAX_KEYS,
+        check_pending: bool = True,
+        **kwargs: Any,
+    ) -> None:
         _require()
         self.keys_per_shard = keys_per_shard
+        self.check_pending = check_pending
         self._engine: Engine | None = None
         self._out: list[tuple[Any, ...]] = []
         super().__init__(*args, **kwargs)
@@ -72,7 +81,12 @@ class DurableWatcher(Watcher):
 
     def _b_start(self, compiled: CompiledRuleSet) -> None:
         prefix = f"visitation-{compiled.content_hash.removeprefix('sha256:')[:16]}"
-        self._engine = Engine(prefix, self._definition, keys_per_shard=self.keys_per_shard)
+        self._engine = Engine(
+            prefix,
+            self._definition,
+            keys_per_shard=self.keys_per_shard,
+            check_pending=self.check_pending,
+        )
 
     def verdicts(self, patient: str) -> dict[str, str]:
         self._get(patient)

@@ -13,6 +13,12 @@
 - **Exceptions in actions are stored, not raised**: every action runs inside a guard that
   keeps the exception; ``post`` raises :class:`ReactiveEngineError` with it. An event no rule
   handles (``MessageNotHandledException``) is raised the same way.
+- **Batches lose work**: with ``post_batch``, when one event's action retracts or asserts a
+  fact, the other events' matches are dropped and those events stay pending for good
+  (measured; ``tests/reactive/test_durable_engine.py``). Events are posted one at a time,
+  and after each post the engine checks that none is left pending (``check_pending``).
+- **An observed event id is refused** (``MessageObservedException``): every event gets
+  a fresh ``id`` from a per-engine counter.
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class Engine:
         definition: Callable[[Callable[[Action], Action]], dict[str, Any]],
         *,
         keys_per_shard: int = MAX_KEYS,
+        check_pending: bool = True,
     ) -> None:
         durable = _require()
         if not 1 <= keys_per_shard <= MAX_KEYS:
@@ -79,6 +86,8 @@ class Engine:
         self._prefix = prefix
         self._definition = definition
         self.keys_per_shard = keys_per_shard
+        self.check_pending = check_pending
+        """After each post, ask durable-rules whether every event was consumed."""
         self._shards: list[tuple[str, set[str]]] = []
         self._shard_of: dict[str, str] = {}
         self._failures: list[str] = []
@@ -120,16 +129,14 @@ class Engine:
         return name
 
     def post(self, key: str, messages: list[dict[str, Any]]) -> None:
-        """Post events for one key; raises what an action raised."""
+        """Post events for one key, one at a time; raises what an action raised, and (with
+        ``check_pending``) an event that no action consumed."""
         name = self._ruleset(key)
-        for m in messages:
-            m["sid"] = key
-            m["id"] = next(self._ids)  # durable-rules refuses an event id it has observed
         try:
-            if len(messages) == 1:
-                self._host.post(name, messages[0])
-            else:
-                self._host.post_batch(name, messages)
+            for m in messages:
+                m["sid"] = key
+                m["id"] = next(self._ids)  # durable-rules refuses an id it has observed
+                self._host.post(name, m)
         except self._not_handled as exc:
             raise ReactiveEngineError(f"durable-rules: no rule handled {exc.message}") from None
         except MemoryError:
@@ -140,6 +147,12 @@ class Engine:
         if self._failures:
             failure, self._failures = self._failures[0], []
             raise ReactiveEngineError(f"an action raised in durable-rules ({name}): {failure}")
+        if self.check_pending:
+            pending = self._host.get_pending_events(name, key)
+            if pending:
+                raise ReactiveEngineError(
+                    f"durable-rules left {len(pending)} events for {key!r} unhandled: {pending}"
+                )
 
     def facts(self, key: str) -> list[dict[str, Any]]:
         """The facts durable-rules holds for a key."""
