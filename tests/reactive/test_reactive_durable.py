@@ -10,13 +10,14 @@ from typing import Any
 
 import durable_rules_engine
 import pytest
+import reactive_support
 from durable import engine as durable
 
 import visitation
 from visitation.reactive import MAX_KEYS, DurableWatcher, ReactiveEngineError
 from visitation.reactive._engine import Engine
 
-from .conftest import RULES
+RULES = reactive_support.RULES
 
 
 def event(patient: str, **facts: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import reactive_support
 import yaml
 
 import visitation
@@ -19,7 +20,9 @@ from visitation.reactive import (
     parse_event,
 )
 
-from .conftest import RULES
+RULES = reactive_support.RULES
+make_watcher = reactive_support.make_watcher
+
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

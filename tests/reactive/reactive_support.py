@@ -1,4 +1,8 @@
-"""Both watchers, for tests that must hold for each of them."""
+"""Shared by the reactive tests: both watchers, for tests that must hold for each.
+
+Imported by the test modules (a module of its own rather than a conftest.py, so that its
+name is unique in the test tree).
+"""
 
 from __future__ import annotations
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import reactive_support
 
 from visitation.reactive import Watchdog
+
+make_watcher = reactive_support.make_watcher
 
 
 def referral(patient: str, received: str, **facts: Any) -> dict[str, Any]:
