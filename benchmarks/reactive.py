@@ -136,7 +136,7 @@ def stream(patients: int, events: int, seed: int) -> list[Event]:
     raw: list[dict[str, Any]] = []
     for i in range(patients):
         start = START + timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-        raw += episode(rng, f"p{i}", start, per - (1 if i % 10 == 0 else 0))
+        raw += episode(rng, f"p{i}", start, per + (1 if i % 10 == 0 else 0))
     days = sorted({e["time"][:10] for e in raw})
     raw += [{"time": f"{d}T00:00:00"} for d in days[:: max(1, len(days) // (patients // 10 or 1))]]
     raw.sort(key=lambda e: e["time"])
