@@ -1,9 +1,12 @@
 """Law 7 for the reactive backends, as a hypothesis state machine over many patients.
 
-After any sequence of events for more than 1,024 patients (so that durable-rules needs a
-second shard): the durable-rules watcher's current verdicts equal the reference
-evaluator's on the accumulated facts, and its output equals the pure-Python watcher's
-(and the naive re-evaluating watcher's) event for event, refusals included.
+Rule sets: generated ones (``visitation.testing.rule_sets``: every operator and kind of
+condition) or a bundled one. Patients: generated ones (``visitation.testing.patients``) and
+the examples, more than 1,024 of them (so that durable-rules needs a second shard), then
+facts set, changed and cleared with generated values. After any sequence of events the
+durable-rules watcher's current verdicts equal the reference evaluator's on the
+accumulated facts, and its output equals the pure-Python watcher's (and the naive
+re-evaluating watcher's) event for event, refusals included.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import visitation
-from visitation import FACTS
+from visitation import FACTS, CompiledRuleSet, Patient, compile_ruleset, facts_of
 from visitation.reactive import (
     MAX_KEYS,
     DurableWatcher,
@@ -28,10 +31,14 @@ from visitation.reactive import (
     Watcher,
     parse_event,
 )
-from visitation.testing import fact_values
+from visitation.testing import fact_values, patients, rule_sets
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BUNDLED = [info.key for info in visitation.list_rulesets()]
+RULESETS = st.one_of(
+    rule_sets().map(compile_ruleset),
+    st.sampled_from(BUNDLED).map(lambda key: visitation.resolve(key, date(2026, 11, 1))),
+)
 START = datetime(2026, 11, 1, 8, 0)
 RECEPTION = ("referral_received_on", "first_contact_on", "died_or_too_ill_before_contact")
 FACT_NAMES = sorted(FACTS)
@@ -62,7 +69,7 @@ class Law7(RuleBasedStateMachine):
         self.now = START
         self.ids: list[str] = []
         self.touched: set[str] = set()
-        self.spec = BUNDLED[0]
+        self.spec: CompiledRuleSet | None = None
 
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, event: dict[str, Any]) -> None:
@@ -87,12 +94,16 @@ class Law7(RuleBasedStateMachine):
 
     # -- the steps -----------------------------------------------------------------------------
     @initialize(
-        rules=st.sampled_from(BUNDLED),
+        rules=RULESETS,
+        generated=st.lists(patients(on=START.date()), min_size=1, max_size=6),
         n=st.integers(MAX_KEYS + 1, MAX_KEYS + 8),
         seed=st.integers(0, 2**32 - 1),
     )
-    def open_many(self, rules: str, n: int, seed: int) -> None:
-        """More patients than one durable-rules ruleset holds, from the examples' facts."""
+    def open_many(
+        self, rules: CompiledRuleSet, generated: list[Patient], n: int, seed: int
+    ) -> None:
+        """More patients than one durable-rules ruleset holds: parts of generated patients
+        and of the examples."""
         self.spec = rules
         self.watchers = [
             PureWatcher(rules),
@@ -100,8 +111,11 @@ class Law7(RuleBasedStateMachine):
             DurableWatcher(rules),
         ]
         rnd = random.Random(seed)
+        seeds = SEEDS + [
+            {k: _jsonable(v) for k, v in facts_of(p).items() if v is not None} for p in generated
+        ]
         for i in range(n):
-            base = rnd.choice(SEEDS)
+            base = rnd.choice(seeds)
             keep = {k: v for k, v in base.items() if rnd.random() < 0.8}
             self.ids.append(f"p{i}")
             self.feed({"patient": f"p{i}", "time": self.now.isoformat(), "set": keep})
@@ -167,6 +181,7 @@ class Law7(RuleBasedStateMachine):
             facts = durable.facts(pid)
             assert facts == pure.facts(pid)
             on = durable.evaluated_on(pid)
+            assert self.spec is not None
             expected = visitation.evaluate(facts, self.spec, on=on).verdicts
             assert durable.verdicts(pid) == expected
             assert pure.verdicts(pid) == expected
@@ -186,6 +201,6 @@ class Law7(RuleBasedStateMachine):
                 w.close()
 
 
-Law7.TestCase.settings = settings(max_examples=4, stateful_step_count=30, deadline=None)
+Law7.TestCase.settings = settings(max_examples=6, stateful_step_count=30, deadline=None)
 TestLaw7 = Law7.TestCase
 TestLaw7.__doc__ = "The durable-rules watcher equals the reference, event for event (law 7)."
