@@ -14,9 +14,11 @@ watchers are fed the same parsed events:
 - ``durable``: :class:`~visitation.reactive.DurableWatcher` (evaluate_core, then
   durable-rules decides the transitions and the deadlines).
 
-Agreement first: the three must emit the same output (a digest of every emitted JSON
-object); a mismatch makes the run exit 1. Memory per live patient is measured apart, in
-a fresh process per watcher: RSS growth while 2,000 patients are open, divided by 2,000.
+The watchers take turns, 2,000 events each, so that a slow moment of a shared machine
+falls on all of them alike. Agreement: the three must emit the same output (a digest of
+every emitted JSON object); a mismatch makes the run exit 1. Memory per live patient is
+measured apart, in a fresh process per watcher: RSS growth while 2,000 patients are
+open, divided by 2,000.
 
 Target (issue 13): ``pure`` at least 3x ``naive``. Absolute numbers move between runs and
 machines; compare the ratios of one run.
@@ -46,6 +48,8 @@ SEED = 20261201
 START = datetime(2026, 1, 1, 8, 0)
 MEMORY_PATIENTS = 2000
 KINDS = ("naive", "pure", "durable")
+CHUNK = 2_000
+"""Events fed to one watcher before the next takes its turn."""
 
 DOMAINS = ["physical", "psychological", "social", "existential"]
 MEASURES = ["opioid titration", "laxatives", "antiemetics", "physiotherapy", "psychologist"]
@@ -216,36 +220,65 @@ class TimedDurable(DurableWatcher):
         return self.stages.timed("end", super()._b_end, *a)
 
 
-def feed_all(kind: str, events: list[Event], timed: bool = False) -> dict[str, Any]:
-    """Feed every event; the time, and (outside the timing) the output's digest."""
-    w = make(kind, timed)
-    out: list[Any] = []
-    refused = peak = 0
+def feed_interleaved(events: list[Event], timed: bool = False) -> dict[str, dict[str, Any]]:
+    """Feed every event to the three watchers, a slice of ``CHUNK`` events to each in turn,
+    so that a slow moment of a shared machine falls on all of them alike. Per watcher: the
+    seconds, and (outside the timing) the digest of its output and its counts."""
+    watchers = {kind: make(kind, timed) for kind in KINDS}
+    outs: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+    seconds = dict.fromkeys(KINDS, 0.0)
+    refused = dict.fromkeys(KINDS, 0)
+    peak = dict.fromkeys(KINDS, 0)
     gc.collect()
+    for start in range(0, len(events), CHUNK):
+        chunk = events[start : start + CHUNK]
+        for kind, w in watchers.items():
+            out = outs[kind]
+            t0 = time.perf_counter()
+            for ev in chunk:
+                try:
+                    out += w.feed(ev)
+                except ValueError:
+                    refused[kind] += 1
+            seconds[kind] += time.perf_counter() - t0
+            peak[kind] = max(peak[kind], w.live_patients)
+    results: dict[str, dict[str, Any]] = {}
+    for kind, w in watchers.items():
+        t1 = time.perf_counter()
+        rendered = [json.dumps(o.to_json(), sort_keys=True) for o in outs[kind]]
+        render = time.perf_counter() - t1
+        stages = getattr(w, "stages", None)
+        w.close()
+        results[kind] = {
+            "seconds": seconds[kind],
+            "render_seconds": render,
+            "digest": hashlib.sha256("\n".join(rendered).encode()).hexdigest(),
+            "emitted": len(outs[kind]),
+            "refused": refused[kind],
+            "peak_live": peak[kind],
+            "stages": dict(stages.seconds) if stages else {},
+        }
+    return results
+
+
+def one_update(repeats: int = 20_000) -> tuple[float, float]:
+    """µs for one update of an indeterminate patient (one fact changed, a new date): the
+    pure watcher's re-test of the affected rules, and ``evaluate_core``."""
+    from visitation import evaluate_core, facts_of
+
+    w = PureWatcher(RULES)
+    facts = {"age": 70, "incurable": True, "eortc_date": "2026-02-20", "prognosis": "weeks"}
+    w.feed({"patient": "a", "time": "2026-03-01T09:00:00", "set": facts})
+    live = w._live["a"]
+    f = facts_of(live.patient)
     t0 = time.perf_counter()
-    for ev in events:
-        try:
-            out += w.feed(ev)
-        except ValueError:
-            refused += 1
-        if w.live_patients > peak:
-            peak = w.live_patients
-    seconds = time.perf_counter() - t0
+    for _ in range(repeats):
+        w._b_update(live, ["prognosis"], True)
     t1 = time.perf_counter()
-    rendered = [json.dumps(o.to_json(), sort_keys=True) for o in out]
-    render = time.perf_counter() - t1
-    digest = hashlib.sha256("\n".join(rendered).encode()).hexdigest()
-    stages = getattr(w, "stages", None)
-    w.close()
-    return {
-        "seconds": seconds,
-        "render_seconds": render,
-        "digest": digest,
-        "emitted": len(out),
-        "refused": refused,
-        "peak_live": peak,
-        "stages": dict(stages.seconds) if stages else {},
-    }
+    for _ in range(repeats):
+        evaluate_core(w.compiled, f, live.on)
+    t2 = time.perf_counter()
+    return (t1 - t0) / repeats * 1e6, (t2 - t1) / repeats * 1e6
 
 
 def rss_kb() -> int:
@@ -302,8 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(20_000):
         parse_line(lines[0], 1)
     parse_us = (time.perf_counter() - t1) / 20_000 * 1e6
-    runs = {kind: feed_all(kind, events) for kind in KINDS}
-    timed_runs = {kind: feed_all(kind, events, timed=True) for kind in KINDS}
+    runs = feed_interleaved(events)
+    timed_runs = feed_interleaved(events, timed=True)
     timed = {kind: r["stages"] for kind, r in timed_runs.items()}
     mem_n = min(MEMORY_PATIENTS, patients)
     memory_b = {kind: memory_in_subprocess(kind, mem_n) for kind in KINDS}
@@ -341,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rendering an emitted line (its Assessment and explanation, to_json): "
           f"{render_us:.0f} µs each, {first['emitted']:,} lines "
           f"({first['render_seconds'] / n * 1e6:.1f} µs per input event)")  # fmt: skip
+    inc_us, core_us = one_update()
+    print(
+        f"one update of an indeterminate patient (one fact, a new date): re-testing the "
+        f"affected rules {inc_us:.1f} µs, evaluate_core {core_us:.1f} µs "
+        f"({core_us / inc_us:.1f}x)"
+    )
     agree = len({r["digest"] for r in runs.values()}) == 1
     ratio = (n / runs["pure"]["seconds"]) / naive
     eval_ratio = timed["naive"]["verdicts"] / timed["pure"]["verdicts"]
@@ -353,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             data = {"runs": runs, "stages": timed, "memory_bytes": memory_b, "agree": agree,
-                    "pure_over_naive": ratio, "verdict_stage_ratio": eval_ratio}  # fmt: skip
+                    "pure_over_naive": ratio, "verdict_stage_ratio": eval_ratio,
+                    "one_update_us": {"pure": inc_us, "core": core_us}}  # fmt: skip
             json.dump(data, f, indent=2)
     return 0 if agree else 1
 

@@ -137,7 +137,7 @@ def test_a_later_date_alone_can_change_a_verdict(make_watcher: Any) -> None:
         (ev("p1", "2026-11-23T11:00:00", {"birth_date": "1950-01-01"}), None, "age"),
         (ev("p1", "2026-11-23T11:00:00", {"first_contact_on": "2026-11-01"}), None, "before"),
         (ev("p1", "2026-11-23T09:00:00", {"symptom_count": 1}), "time", "backwards"),
-        (ev("p2", "2026-11-23T11:00:00", clear=["age"]), "clear", "no open episode"),
+        (ev("p2", "2026-11-23T11:00:00", clear=["age"]), "clear", "nothing to clear"),
         (ev("p2", "2026-11-23T11:00:00", end=True), "end", "no open episode"),
         (ev("p1", "2026-11-23T11:00:00+01:00", {}), "time", "UTC offset"),
     ],

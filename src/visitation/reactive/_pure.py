@@ -54,6 +54,10 @@ class _Plan:
         self.by_fact = {k: tuple(dict.fromkeys(v)) for k, v in by_fact.items()}
         self.always = tuple(dict.fromkeys(always))
         self.dated = tuple(dated)
+        self.by_fact_dated = {
+            k: tuple(dict.fromkeys(v + self.dated)) for k, v in self.by_fact.items()
+        }
+        """The rules to re-test when one fact changed on a new date."""
 
 
 @dataclass(slots=True)
@@ -118,8 +122,11 @@ class PureWatcher(Watcher):
         plan = self._plan
         assert plan is not None
         by_fact = plan.by_fact
-        if len(changed) == 1 and not dated and not plan.always:  # the common case
-            todo: Iterable[int] = by_fact.get(changed[0], ())
+        if len(changed) == 1 and not plan.always:  # the common case
+            if dated:
+                todo: Iterable[int] = plan.by_fact_dated.get(changed[0], plan.dated)
+            else:
+                todo = by_fact.get(changed[0], ())
         else:
             todo = set(plan.always)
             for name in changed:

@@ -198,11 +198,12 @@ class Watcher(ABC):
             return self._advance(day, ev)
         live = self._live.get(ev.patient)
         if live is None and (ev.clear or ev.end) and not ev.set:
-            what = "clear" if ev.clear else "end"
+            # a first event may clear facts it never had (the line form does)
             raise EventError(
-                f"patient {ev.patient!r} has no open episode (first event, or ended)",
+                f"patient {ev.patient!r} has no open episode (first event, or ended): "
+                f"nothing to {'clear' if ev.clear else 'end'}",
                 line=ev.line,
-                field=what,
+                field="clear" if ev.clear else "end",
             )
         if live is not None and key < live.key:
             raise EventError(
@@ -267,12 +268,12 @@ class Watcher(ABC):
 
     # -- internals ------------------------------------------------------------------------
     def _use(self, compiled: CompiledRuleSet) -> None:
-        self._compiled = compiled
         langs = compiled.ruleset.languages
         want = self._lang_wanted
         if want is not None and want not in langs:
             raise ValueError(f"{compiled.ruleset.key} has no language {want!r}; it has {langs}")
         self._lang = want or ("en" if "en" in langs else langs[0])
+        self._compiled = compiled
         self._b_start(compiled)
 
     def _get(self, patient: str) -> Live:
