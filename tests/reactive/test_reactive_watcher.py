@@ -216,3 +216,17 @@ def test_run_yields_what_feed_returns() -> None:
     ]
     one, two = PureWatcher(RULES), PureWatcher(RULES)
     assert list(one.run(events)) == [o for e in events for o in two.feed(e)]
+
+
+def test_a_language_the_rule_set_lacks_is_refused() -> None:
+    """lang must be one of the rule set's languages; by default English."""
+    with pytest.raises(ValueError, match="no language 'xx'"):
+        PureWatcher(RULES, lang="xx")
+    w = PureWatcher(RULES, lang="da")
+    (t, _) = w.feed(ev("p1", "2026-11-23T10:00:00", {"incurable": False}))
+    assert (
+        t.explanation[0].text
+        == visitation.evaluate(w.facts("p1"), RULES, on="2026-11-23", lang="da")
+        .rule("specialized.incurable")
+        .explanation["da"]
+    )

@@ -197,6 +197,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     except ReactiveEngineError as exc:
         sys.stderr.write(f"visitation: error: {exc}\n")
         code = EXIT_ENGINE
+    except ValueError as exc:  # a --lang the rule set (chosen on the first event) lacks
+        sys.stderr.write(f"visitation: error: {exc}\n")
+        code = EXIT_USAGE
     except KeyboardInterrupt:  # --follow ends with Ctrl-C: report what was read
         pass
     finally:
