@@ -223,7 +223,7 @@ def test_a_language_the_rule_set_lacks_is_refused() -> None:
     with pytest.raises(ValueError, match="no language 'xx'"):
         PureWatcher(RULES, lang="xx")
     w = PureWatcher(RULES, lang="da")
-    (t, _) = w.feed(ev("p1", "2026-11-23T10:00:00", {"incurable": False}))
+    t = transitions(w.feed(ev("p1", "2026-11-23T10:00:00", {"incurable": False})))["specialized"]
     assert (
         t.explanation[0].text
         == visitation.evaluate(w.facts("p1"), RULES, on="2026-11-23", lang="da")
