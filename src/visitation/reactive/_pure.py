@@ -32,32 +32,31 @@ class _Plan:
         self.pathways_of: dict[int, tuple[int, ...]] = {}
         by_fact: dict[str, list[int]] = {}
         always: list[int] = []
-        dated: list[int] = []
+        dated: list[tuple[int, tuple[str, ...]]] = []
         for i, rule in enumerate(compiled.rules):
             owners = tuple(j for j, req in enumerate(required) if i in req)
             if not owners:
                 continue  # no verdict depends on it
             self.pathways_of[i] = owners
-            is_dated = False
+            date_inputs: list[str] = []
             for name in rule.facts:
                 spec = FACTS.get(name)
                 if spec is None:  # a fact derived from others (not held by a record)
                     always.append(i)
-                    is_dated = True
                     continue
-                # a derived age depends on its birth date and on the evaluation date
-                is_dated = is_dated or spec.kind == "date" or bool(spec.derived_from)
+                # the date enters a rule only through a recorded date (within_days) or the
+                # inputs of a derived fact (an age from the birth date)
+                if spec.kind == "date":
+                    date_inputs.append(name)
+                date_inputs.extend(spec.derived_from)
                 for source in (name, *spec.derived_from):
                     by_fact.setdefault(source, []).append(i)
-            if is_dated:
-                dated.append(i)
+            if date_inputs:
+                dated.append((i, tuple(dict.fromkeys(date_inputs))))
         self.by_fact = {k: tuple(dict.fromkeys(v)) for k, v in by_fact.items()}
         self.always = tuple(dict.fromkeys(always))
         self.dated = tuple(dated)
-        self.by_fact_dated = {
-            k: tuple(dict.fromkeys(v + self.dated)) for k, v in self.by_fact.items()
-        }
-        """The rules to re-test when one fact changed on a new date."""
+        """(rule, the recorded facts through which the evaluation date reaches it)."""
 
 
 @dataclass(slots=True)
@@ -122,17 +121,21 @@ class PureWatcher(Watcher):
         plan = self._plan
         assert plan is not None
         by_fact = plan.by_fact
+        todo: Iterable[int]
+        if dated:  # the rules whose date inputs are recorded see a new evaluation date
+            keys = live.recorded.keys()
+            on_date = [i for i, inputs in plan.dated if not keys.isdisjoint(inputs)]
+        else:
+            on_date = []
         if len(changed) == 1 and not plan.always:  # the common case
-            if dated:
-                todo: Iterable[int] = plan.by_fact_dated.get(changed[0], plan.dated)
-            else:
-                todo = by_fact.get(changed[0], ())
+            todo = by_fact.get(changed[0], ())
+            if on_date:
+                todo = {*todo, *on_date}
         else:
             todo = set(plan.always)
+            todo.update(on_date)
             for name in changed:
                 todo.update(by_fact.get(name, ()))
-            if dated:
-                todo.update(plan.dated)
         if not todo:
             return []
         rules = self.compiled.rules
