@@ -81,7 +81,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument(
-        "--follow", action="store_true", help="after the end of EVENTS, wait for more lines"
+        "--follow",
+        action="store_true",
+        help="after the end of the file, wait for more lines (standard input waits anyway)",
     )
     p.add_argument(
         "--format", choices=("jsonl", "text"), default="jsonl", help="output (default: jsonl)"
@@ -179,7 +181,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     code = EXIT_OK
     try:
         with watcher:
-            for number, text in enumerate(_lines(stream, args.follow), 1):
+            follow = args.follow and stream is not sys.stdin  # a pipe already waits
+            for number, text in enumerate(_lines(stream, follow), 1):
                 if not text.strip():
                     continue
                 read += 1
