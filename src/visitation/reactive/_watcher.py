@@ -53,6 +53,11 @@ VERDICT_NAMES: dict[bool | None, str] = {
     None: "indeterminate",
 }
 
+_RECEPTION = frozenset(
+    {"referral_received_on", "first_contact_on", "died_or_too_ill_before_contact"}
+)
+"""The facts the reception watchdog reads."""
+
 Change = tuple[int, str | None, str]
 """(pathway index, previous verdict or ``None`` at the first evaluation, new verdict)."""
 
@@ -134,6 +139,7 @@ class Watcher(ABC):
         self._seq = itertools.count()
         self._episodes = itertools.count(1)
         self._watermark: date | None = None
+        self._watermark_ordinal = 0
         self._aware: bool | None = None
         self._writer: int | None = None
         self._closed = False
@@ -221,6 +227,7 @@ class Watcher(ABC):
             live = Live(ev.patient, patient, recorded, day, key, next(self._episodes))
             self._live[ev.patient] = live
             changes = self._b_first(live)
+            reception = True
         else:
             old = live.recorded
             changed = [k for k in ev.set if old.get(k) != recorded.get(k)]
@@ -228,9 +235,13 @@ class Watcher(ABC):
             dated = day != live.on
             live.patient, live.recorded, live.on, live.key = patient, recorded, day, key
             changes = self._b_update(live, changed, dated) if changed or dated else []
-        out += self._transitions(live, ev, changes)
-        self._reception(live)
-        out += self._advance(day, ev)
+            reception = not _RECEPTION.isdisjoint(changed)
+        if changes:
+            out += self._transitions(live, ev, changes)
+        if reception:
+            self._reception(live)
+        if self._queue and self._queue[0][0] <= self._watermark_ordinal:
+            out += self._advance(day, ev)
         if ev.end:
             self._b_end(live)
             del self._live[live.id]
@@ -373,7 +384,8 @@ class Watcher(ABC):
         """Move the watermark to ``day`` and fire the deadlines it reaches, in order."""
         if self._watermark is None or day > self._watermark:
             self._watermark = day
-        limit = self._watermark.toordinal()
+            self._watermark_ordinal = day.toordinal()
+        limit = self._watermark_ordinal
         queue = self._queue
         if not queue or queue[0][0] > limit:
             return []
