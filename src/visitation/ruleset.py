@@ -7,6 +7,9 @@ operators. ``visitation schema`` prints the JSON Schema generated from these mod
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -29,6 +32,7 @@ from visitation.operators import OPERATORS as OPERATOR_TABLE
 
 __all__ = [
     "OPERATORS",
+    "PLACEHOLDER",
     "AllOf",
     "AnyOf",
     "AtLeastNOf",
@@ -45,6 +49,7 @@ __all__ = [
     "RuleSet",
     "Source",
     "Use",
+    "content_hash",
 ]
 
 Identifier = Annotated[
@@ -238,6 +243,15 @@ class Rule(_Model):
 
     id: Identifier
     group: Identifier
+    kind: Literal["criterion", "documentation"] | None = Field(
+        default=None,
+        description=(
+            "'criterion' (the default): the patient must meet it to be eligible. "
+            "'documentation': a requirement on the referral itself (what the letter states, "
+            "how recent a screening is) that the referrer can fix before sending; its "
+            "shortfall never makes a patient not eligible, only the referral not ready."
+        ),
+    )
     title: LangText
     when: Condition
     explain: Explanations
@@ -248,6 +262,11 @@ class Rule(_Model):
         description="Required when provenance is 'inferred': why, in one line.",
     )
     note: str | None = None
+
+    @property
+    def is_documentation(self) -> bool:
+        """Whether the rule is about the referral (readiness), not the patient (eligibility)."""
+        return self.kind == "documentation"
 
     @model_validator(mode="after")
     def _inferred_has_rationale(self) -> Rule:
@@ -337,3 +356,18 @@ class RuleSet(_Model):
 
 for _model in (AllOf, AnyOf, Not, _NOf, AtLeastNOf, Rule, RuleSet):
     _model.model_rebuild()
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A ``{name}`` placeholder in an explanation: a fact, or ``on`` (the evaluation date)."""
+
+
+def content_hash(ruleset: RuleSet) -> str:
+    """sha256 of the canonical form of a rule set (key order and layout do not matter)."""
+    canonical = json.dumps(
+        ruleset.model_dump(mode="json", by_alias=True, exclude_none=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
