@@ -131,6 +131,7 @@ examples:
   visitation check rules/dk-national/*.yaml
   visitation rules
   visitation schema > rulefile.schema.json
+  visitation watch events.jsonl --rules dk-national@2.0.0
 
 {_exit_code_epilog()}
 """
@@ -318,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--patient", action="store_true", help="print the schema of patient facts instead"
     )
     sc.set_defaults(handler=cmd_schema)
+
+    from visitation.reactive._cli import add_parser as add_watch  # the reactive extra
+
+    add_watch(sub)
     return parser
 
 
