@@ -34,8 +34,8 @@ MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
 EXAMPLES = ROOT / "examples"
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE_GOLDEN = os.environ.get("VISITATION_UPDATE_GOLDEN") == "1"
-GOLDEN_RULES = "dk-national@2.0.0"
-GOLDEN_DATE = "2026-11-23"
+GOLDEN_RULES = "dk-national@3.0.0"
+GOLDEN_DATE = "2026-12-01"
 EXTENSIONS = {"text": "txt", "md": "md", "json": "json"}
 
 ELIGIBLE = "age: 70\nproblem_domains: [physical]\ncomplex_by_clinician: true\n"

@@ -154,11 +154,15 @@ def test_assessment_module_imports_no_renderer() -> None:
 
 
 def test_renderers_import_only_the_core_below_them() -> None:
-    """The render package imports the Assessment and explain, never the CLI or evaluation."""
+    """The render package imports the Assessment, explain and the fact catalogue and labels,
+    never the CLI or evaluation."""
     for path in (SRC / "render").glob("*.py"):
         for name in _imports(path):
             if name.startswith("visitation.") and not name.startswith("visitation.render"):
-                assert name.split(".")[1] in {"assessment", "explain"}, (path.name, name)
+                assert name.split(".")[1] in {"assessment", "explain", "fact_labels", "facts"}, (
+                    path.name,
+                    name,
+                )
 
 
 def test_importing_visitation_registers_the_renderers() -> None:

@@ -31,6 +31,8 @@ from typing import Literal
 
 from visitation.assessment import Assessment, PathwayResult, RuleResult
 from visitation.explain import format_value
+from visitation.fact_labels import fact_label
+from visitation.facts import RULE_FACTS
 from visitation.render.escape import link_target, one_line
 from visitation.render.labels import HOLISTIC_PATHWAYS, SYMBOLS, label
 
@@ -76,9 +78,11 @@ class Header:
 class Detail:
     """What follows a verdict: the facts to record, or the rules not met."""
 
-    kind: Literal["record", "blocking"]
+    kind: Literal["record", "blocking", "todo"]
     label: str
     items: tuple[str, ...]
+    """Facts to record (readable names), rule ids not met, or the titles of the
+    documentation rules to complete before sending."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,8 @@ class VerdictItem:
     never part of the verdict."""
     todo: tuple[str, ...] = ()
     """Ids of the documentation rules not met or unknown: what to do before sending."""
+    todo_detail: Detail | None = None
+    """The to-do list before sending, as a reader sees it (the rules' titles)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,8 @@ class Evidence:
     fact: str
     value: str
     raw: object
+    name: str = ""
+    """The fact's readable name in the document's language (:mod:`visitation.fact_labels`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +207,9 @@ class Document:
     @cached_property
     def verdicts(self) -> tuple[VerdictItem, ...]:
         """One per pathway, in file order."""
-        return tuple(_verdict(p, self.lang) for p in self.assessment.pathways)
+        a = self.assessment
+        titles = {r.id: _text_in(r.title, self.lang) for r in a.rules}
+        return tuple(_verdict(p, self.lang, titles) for p in a.pathways)
 
     @cached_property
     def rules(self) -> Section:
@@ -262,22 +272,28 @@ def _banners(a: Assessment, lang: str) -> tuple[Banner, ...]:
     return tuple(banners)
 
 
-def _verdict(p: PathwayResult, lang: str) -> VerdictItem:
+def _verdict(p: PathwayResult, lang: str, titles: Mapping[str, str]) -> VerdictItem:
     detail = None
     if p.verdict == "indeterminate" and p.missing:
-        detail = Detail("record", label(lang, "record"), tuple(p.missing))
+        names = tuple(fact_label(f, lang) for f in p.missing)
+        detail = Detail("record", label(lang, "record"), names)
     elif p.verdict == "not_eligible" and p.blocking:
         detail = Detail("blocking", label(lang, "blocking"), tuple(p.blocking))
+    todo = None
+    if p.todo and p.verdict != "not_eligible":
+        todo = Detail("todo", label(lang, "todo"), tuple(titles.get(r, r) for r in p.todo))
+    pending = p.verdict == "eligible" and p.referral != "ready"
     return VerdictItem(
         pathway=p.id,
         title=_text_in(p.title, lang),
         verdict=p.verdict,
         symbol=SYMBOLS[p.verdict],
-        label=label(lang, p.verdict),
+        label=label(lang, "eligible.pending" if pending else p.verdict),
         rules=tuple(p.rules),
         detail=detail,
         referral=p.referral,
         todo=tuple(p.todo),
+        todo_detail=todo,
     )
 
 
@@ -302,6 +318,20 @@ def _section(
     )
 
 
+def _readable(fact: str, value: object, lang: str) -> str:
+    """An evidence value (JSON) in words: a vocabulary code as the fact's own member, so
+    that it reads as a word of the language (``gp`` → ``egen læge``)."""
+    spec = RULE_FACTS.get(fact)
+    members = spec.enum_type if spec is not None else None
+    if members is not None:
+        known = {m.value: m for m in members}
+        if isinstance(value, str):
+            value = known.get(value, value)
+        elif isinstance(value, list):
+            value = frozenset(known.get(v, v) for v in value)
+    return format_value(value, lang)
+
+
 def _rule(r: RuleResult, lang: str) -> RuleItem:
     s = r.source
     section = one_line(s.section)
@@ -316,9 +346,10 @@ def _rule(r: RuleResult, lang: str) -> RuleItem:
         title=_text_in(r.title, lang),
         explanation=_text_in(r.explanation, lang),
         evidence=tuple(
-            Evidence(name, format_value(value, lang), value) for name, value in r.evidence.items()
+            Evidence(name, _readable(name, value, lang), value, fact_label(name, lang))
+            for name, value in r.evidence.items()
         ),
-        missing=tuple(r.missing),
+        missing=tuple(fact_label(m, lang) for m in r.missing),
         source=Source(
             ref=s.ref,
             title=s.title,

@@ -77,10 +77,10 @@ def _rule(doc: Document, r: RuleItem) -> list[str]:
         '<dl class="vz-details">',
     ]
     if r.evidence:
-        pairs = "; ".join(f"<code>{_E(e.fact)}</code> = {_E(e.value)}" for e in r.evidence)
+        pairs = "; ".join(f"{_E(e.name)}: {_E(e.value)}" for e in r.evidence)
         out.append(f"<dt>{_E(doc.word('evidence'))}</dt><dd>{pairs}</dd>")
     if r.missing:
-        missing = ", ".join(f"<code>{_E(m)}</code>" for m in r.missing)
+        missing = ", ".join(_E(m) for m in r.missing)
         out.append(f"<dt>{_E(doc.word('missing'))}</dt><dd>{missing}</dd>")
     s = r.source
     out.append(
@@ -131,9 +131,14 @@ def render_html(doc: Document) -> str:
             f'data-verdict="{_E(v.verdict)}">{_badge(v.symbol, v.label)}: '
             f"<strong>{_E(v.title)}</strong> (<code>{_E(v.pathway)}</code>)"
         )
-        if v.detail is not None:
-            items = ", ".join(f"<code>{_E(x)}</code>" for x in v.detail.items)
-            line += f' <span class="vz-detail">— {_E(v.detail.label)}: {items}</span>'
+        for detail in (v.detail, v.todo_detail):
+            if detail is not None:
+                if detail.kind == "blocking":
+                    items = ", ".join(f"<code>{_E(x)}</code>" for x in detail.items)
+                else:
+                    sep = "; " if detail.kind == "todo" else ", "
+                    items = sep.join(_E(x) for x in detail.items)
+                line += f' <span class="vz-detail">— {_E(detail.label)}: {items}</span>'
         out.append(line + "</li>")
     out += ["</ul>", "</section>"]
 

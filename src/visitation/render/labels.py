@@ -61,6 +61,8 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
         # details
         "record": "record",
         "blocking": "not met",
+        "todo": "before sending the referral",
+        "eligible.pending": "eligible once the referral is complete",
         "evidence": "evidence",
         "missing": "missing",
         "source": "source",
@@ -101,6 +103,8 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
         "group": "gruppe",
         "record": "registrér",
         "blocking": "ikke opfyldt",
+        "todo": "inden henvisningen sendes",
+        "eligible.pending": "opfylder kriterierne, når henvisningen er færdig",
         "evidence": "grundlag",
         "missing": "mangler",
         "source": "kilde",

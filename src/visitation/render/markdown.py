@@ -32,10 +32,10 @@ def _rule(doc: Document, r: RuleItem) -> list[str]:
     explanation = _md(r.explanation)
     lines = [line + "\\", f"  {explanation}"] if explanation else [line]
     if r.evidence:
-        pairs = "; ".join(f"{_code(e.fact)} = {_md(e.value)}" for e in r.evidence)
+        pairs = "; ".join(f"{_md(e.name)}: {_md(e.value)}" for e in r.evidence)
         lines.append(f"  - {doc.word('evidence')}: {pairs}")
     if r.missing:
-        missing = ", ".join(_code(m) for m in r.missing)
+        missing = ", ".join(_md(m) for m in r.missing)
         lines.append(f"  - {doc.word('missing')}: {missing}")
     lines.append(f"  - {doc.word('source')}: {_source(r.source)}")
     provenance = r.provenance_label
@@ -72,7 +72,10 @@ def render_markdown(doc: Document) -> str:
     for v in doc.verdicts:
         line = f"- **{v.symbol} {v.label}**: {_md(v.title)} ({_code(v.pathway)})"
         if v.detail is not None:
-            line += f" — {v.detail.label}: {', '.join(_code(x) for x in v.detail.items)}"
+            show = _code if v.detail.kind == "blocking" else _md
+            line += f" — {v.detail.label}: {', '.join(show(x) for x in v.detail.items)}"
+        if v.todo_detail is not None:
+            line += f" — {v.todo_detail.label}: {'; '.join(_md(x) for x in v.todo_detail.items)}"
         lines.append(line)
 
     lines += ["", f"### {doc.rules.heading}"]

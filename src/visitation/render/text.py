@@ -31,7 +31,7 @@ def _wrap(text: str, indent: str) -> list[str]:
 
 
 def _width(doc: Document, keys: tuple[str, ...]) -> int:
-    return max(len(f"{SYMBOLS[k]} {doc.word(k)}") for k in keys)
+    return max(len(f"{SYMBOLS[k.split('.')[0]]} {doc.word(k)}") for k in keys)
 
 
 def _rule(doc: Document, r: RuleItem, status_width: int) -> list[str]:
@@ -40,7 +40,7 @@ def _rule(doc: Document, r: RuleItem, status_width: int) -> list[str]:
     lines = [f"  {status}  {_E(r.id)}: {_E(r.title)}"]
     lines += _wrap(_E(r.explanation), pad)
     if r.evidence:
-        pairs = "; ".join(f"{_E(e.fact)} = {_E(e.value)}" for e in r.evidence)
+        pairs = "; ".join(f"{_E(e.name)}: {_E(e.value)}" for e in r.evidence)
         lines += _wrap(f"{doc.word('evidence')}: {pairs}", pad)
     if r.missing:
         lines += _wrap(f"{doc.word('missing')}: {', '.join(_E(m) for m in r.missing)}", pad)
@@ -79,13 +79,16 @@ def render_text(doc: Document) -> str:
     lines.append(" · ".join((_E(h.key), h.status_label, _E(h.evaluated_on), _E(h.short_hash))))
 
     lines += ["", doc.verdicts_heading.upper()]
-    width = _width(doc, ("eligible", "not_eligible", "indeterminate"))
+    pending = ("eligible.pending",) if any(v.todo_detail for v in doc.verdicts) else ()
+    width = _width(doc, ("eligible", "not_eligible", "indeterminate", *pending))
     for v in doc.verdicts:
         verdict = f"{v.symbol} {v.label}".ljust(width)
         lines.append(f"  {verdict}  {_E(v.title)} ({_E(v.pathway)})")
-        if v.detail is not None:
-            items = ", ".join(_E(x) for x in v.detail.items)
-            lines += _wrap(f"{v.detail.label}: {items}", "      ")
+        for detail in (v.detail, v.todo_detail):
+            if detail is not None:
+                sep = "; " if detail.kind == "todo" else ", "
+                items = sep.join(_E(x) for x in detail.items)
+                lines += _wrap(f"{detail.label}: {items}", "      ")
 
     lines += ["", doc.rules.heading.upper()]
     lines += _section(doc, doc.rules)
