@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from visitation import Patient, PatientFileError, load_patient
+from visitation._yaml import Mark
 from visitation.facts import FACTS, DiagnosisGroup
 
 
@@ -108,7 +109,7 @@ def test_every_fact_documents_itself() -> None:
 
 def test_contradicting_facts_are_refused(tmp_path: Path) -> None:
     """A first contact before the referral was received, or a date beside a false flag,
-    is refused with a message naming both facts."""
+    is refused with one located message per contradiction, naming both facts."""
     f = write(
         tmp_path,
         "p.yaml",
@@ -117,10 +118,14 @@ def test_contradicting_facts_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(PatientFileError) as info:
         load_patient(f)
-    message = str(info.value)
-    assert "first_contact_on (2026-11-01) is before referral_received_on (2026-11-10)" in message
-    assert "curative_end_date is recorded but curative_ended is false" in message
-    assert message.startswith(f"{f}:1:1: invalid-value:")
+    assert str(info.value).splitlines() == [
+        f"{f}:2:1: contradictory-facts: "
+        "first_contact_on (2026-11-01) is before referral_received_on (2026-11-10)",
+        f"{f}:4:1: contradictory-facts: curative_end_date is recorded but curative_ended is false",
+    ]
+    first, second = info.value.diagnostics
+    assert [r.span.start for r in first.related] == [Mark(1, 1)]
+    assert [r.span.start for r in second.related] == [Mark(3, 1)]
 
 
 def test_json_file_must_be_strict_json(tmp_path: Path) -> None:

@@ -43,7 +43,8 @@ def test_yaml_1_1_booleans_are_refused(word: str) -> None:
     [d] = load_yaml(f"a: {word}\n", path="f.yaml").diagnostics
     assert d.code == "yaml-ambiguous-bool"
     assert (d.line, d.col) == (1, 4)
-    assert f'"{word}"' in d.message
+    assert d.hint == f'write true/false, or quote it: "{word}"'
+    assert str(d).endswith(f'a string in YAML 1.2; write true/false, or quote it: "{word}"')
 
 
 @pytest.mark.parametrize(
