@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from visitation import Diagnostic, RuleFileError, check_text, load_ruleset_file
+from visitation.cli import main
 
 MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
 
@@ -247,3 +248,75 @@ def test_change_entry_naming_an_unknown_rule() -> None:
     assert d.code == "unknown-rule-id"
     assert d.hint == "did you mean 'hospice.adult'?"
     assert str(d).endswith("; did you mean 'hospice.adult'?")
+
+
+@pytest.mark.parametrize(
+    ("literal", "code"),
+    [
+        ('"NaN"', "number-out-of-range"),
+        ("inf", "number-out-of-range"),
+        ("nan", "number-out-of-range"),
+        ('"-Infinity"', "number-out-of-range"),
+        ("1.0e400", "number-out-of-range"),
+        ("9" * 5000, "number-out-of-range"),
+        (".nan", "yaml-ambiguous-number"),
+    ],
+)
+def test_non_finite_and_huge_numbers_are_reported_not_raised(literal: str, code: str) -> None:
+    """A literal that is not a finite number of readable size (issue 8, defect 3) is a
+    located diagnostic at the leaf, and `visitation check` exits 5, not 6 (a crash)."""
+    diagnostics = diagnose("at_least: 18", f"at_least: {literal}")
+    d = only(diagnostics, code)
+    assert d.line == line_of("fact: age,")
+
+
+def test_a_source_id_that_is_a_mapping_is_reported_not_raised() -> None:
+    """`id: {a: 1}` in a source (unhashable) is an invalid value, not a TypeError."""
+    diagnostics = diagnose("{id: s1, title: Source one", "{id: {a: 1}, title: Source one")
+    d = only(diagnostics, "invalid-value")
+    assert d.message.startswith("sources[0].id: Input should be a valid string")
+    assert d.line == line_of("id: s1, title")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("at_least: 18", 'at_least: "NaN"'),
+        ("at_least: 18", "at_least: 1.0e400"),
+        ("at_least: 18", "at_least: " + "9" * 5000),
+        ("{id: s1, title: Source one", "{id: {a: 1}, title: Source one"),
+    ],
+)
+def test_check_command_exits_5_on_hostile_literals(
+    old: str, new: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reproducers of issue 8 defect 3 end in exit 5 with diagnostics, not exit 6."""
+    f = tmp_path / "hostile.yaml"
+    f.write_text(MINIMAL.replace(old, new), encoding="utf-8")
+    assert main(["check", str(f)]) == 5
+    out, err = capsys.readouterr()
+    assert err == "" and f"{f}:" in out
+
+
+def test_duplicate_source_id_points_at_the_first() -> None:
+    """A second source with the same id names the first one as a related place."""
+    text = MINIMAL.replace(
+        '  - {id: s1, title: Source one, publisher: X, url: "https://example.org"}\n',
+        '  - {id: s1, title: Source one, publisher: X, url: "https://example.org"}\n'
+        '  - {id: s1, title: Source two, publisher: X, url: "https://example.org"}\n',
+    )
+    d = only(check_text(text, path="x.yaml"), "duplicate-source-id")
+    assert (
+        str(d)
+        == f"x.yaml:{line_of('id: s1') + 1}:6: duplicate-source-id: source id 's1' is used twice"
+    )
+    [first] = d.related
+    assert first.span.start is not None and first.span.start.line == line_of("id: s1")
+
+
+def test_hints_are_held_apart_from_messages() -> None:
+    """The checker's advice is the diagnostic's hint, and the one-line form joins it."""
+    d = only(diagnose('ref: s1, section: "2"', 'ref: s11, section: "2"'), "unknown-source")
+    assert d.message == "rule 'hospice.complex' cites source 's11', which 'sources' does not list"
+    assert d.hint == "did you mean 's1'?"
+    assert str(d).endswith("does not list; did you mean 's1'?")

@@ -14,10 +14,12 @@ from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
 from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
 from visitation.errors import (
+    Code,
     Diagnostic,
     NoRuleSetInForce,
     PatientFileError,
     RuleFileError,
+    Span,
     UnknownRuleSet,
     VisitationError,
 )
@@ -30,6 +32,7 @@ from visitation.ruleset import RuleSet
 __all__ = [
     "FACTS",
     "Assessment",
+    "Code",
     "CompiledRuleSet",
     "CoreResult",
     "Diagnostic",
@@ -43,6 +46,7 @@ __all__ = [
     "RuleSet",
     "RuleSetInfo",
     "SourceCitation",
+    "Span",
     "UnknownRuleSet",
     "VisitationError",
     "__version__",

@@ -26,7 +26,7 @@ from visitation._yaml import (
     read_source,
     too_large,
 )
-from visitation.errors import Code, Diagnostic, PatientFileError
+from visitation.errors import Code, Diagnostic, PatientFileError, suggest
 from visitation.facts import Patient
 
 __all__ = ["load_patient_file", "patient_from_text", "validate_patient"]
@@ -119,22 +119,38 @@ def validate_patient(facts: Patient | Mapping[str, Any]) -> Patient:
 
 
 def _validate(data: Mapping[str, Any], doc: YamlDocument, prior: list[Diagnostic]) -> Patient:
+    fields = Patient.model_fields
+    unknown = [k for k in data if k not in fields]
+    found = prior + [
+        doc.diagnostic(
+            Code.UNKNOWN_KEY,
+            f"{_key(k)}: unknown key '{k}'",
+            (k,),
+            hint=suggest(str(k), sorted(fields)),
+        )
+        for k in unknown[:MAX_DIAGNOSTICS]  # they are in text order: the first ones
+    ]
+    known = {k: v for k, v in data.items() if k in fields} if unknown else data
     try:
-        patient = Patient.model_validate(data)
+        patient = Patient.model_validate(known)
     except ValidationError as exc:
-        found = prior + diagnostics_from_validation(exc, doc, known_keys=Patient.model_fields)
+        found += diagnostics_from_validation(exc, doc, known_keys=fields)
         errors = exc.errors(include_url=False)
         if all(e["loc"] for e in errors):  # only fields failed: the checks across them did not run
-            found += _contradictions(data, doc, {str(e["loc"][0]) for e in errors})
+            found += _contradictions(known, doc, {str(e["loc"][0]) for e in errors})
         raise PatientFileError(_ordered(found)) from None
-    if prior:
-        raise PatientFileError(_ordered(prior))
+    if found:
+        raise PatientFileError(_ordered(found))
     return patient
+
+
+def _key(key: object) -> str:
+    return key if isinstance(key, str) and key else "(top level)"
 
 
 def _contradictions(data: Mapping[str, Any], doc: YamlDocument, bad: set[str]) -> list[Diagnostic]:
     """The checks across fields, run on the fields that are valid on their own."""
-    valid = {k: v for k, v in data.items() if k not in bad and k in Patient.model_fields}
+    valid = {k: v for k, v in data.items() if k not in bad}
     try:
         Patient.model_validate(valid)
     except ValidationError as exc:

@@ -53,9 +53,26 @@ Mark = Position
 Path = tuple[str | int, ...]
 
 try:  # the C composer is several times faster; the pure one behaves the same
-    _Loader: type[Any] = yaml.CSafeLoader
+    _Base: type[Any] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how pyyaml was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_IMPLICIT = "tag:visitation,2026:implicit"
+"""The tag of a scalar written without one: this module resolves plain values itself."""
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe composer, with a resolver that only marks untagged scalars as such (the
+    builder reads plain values itself), so an explicit tag is whatever is not marked."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:  # the non-specific tag '!' (neither implicit) is text
+            return _IMPLICIT if any(implicit) else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
@@ -275,18 +292,17 @@ class _Builder:
             return None
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if not tag.startswith("tag:yaml.org,2002:") or (
-                _is_explicit(node) and tag != "tag:yaml.org,2002:str"
-            ):
+            explicit = tag != _IMPLICIT
+            if explicit and tag != _STR:
                 self.error(node, Code.YAML_TAG, f"tag '{tag}' is not allowed; only plain values")
                 self.doc.flagged.add(where)
                 return node.value
             before = len(self.doc.diagnostics)
-            value = self.scalar(node)
+            value = self.scalar(node, explicit)
             if len(self.doc.diagnostics) > before:
                 self.doc.flagged.add(where)
             return value
-        if tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        if tag not in (_MAP, _SEQ):
             self.error(node, Code.YAML_TAG, f"tag '{tag}' is not allowed; only plain values")
             return None
         if isinstance(node, yaml.SequenceNode):
@@ -321,13 +337,15 @@ class _Builder:
                 continue
             first_seen[key] = key_node
             self.doc.positions[(*where, key)] = _start(key_node)
-            self.doc.ends[(*where, key)] = _end(key_node)
+            # a caret under ``key: value`` when the value is plain text, else under the key
+            scalar = isinstance(value_node, yaml.ScalarNode)
+            self.doc.ends[(*where, key)] = _end(value_node if scalar else key_node)
             result[key] = self.build(value_node, (*where, key), depth + 1)
         return result
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.ScalarNode, explicit: bool) -> Any:
         value: str = node.value
-        if node.style or _is_explicit(node):  # quoted, block or !!str: a string
+        if node.style or explicit:  # quoted, block or !!str: a string
             return value
         if value in _NULL:
             return None
@@ -377,18 +395,3 @@ class _Builder:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _is_explicit(node: yaml.Node) -> bool:
-    """True when the node carried an explicit tag in the text (``!!str 010``)."""
-    # Implicitly resolved nodes get the resolver's tag; an explicit one is marked by the
-    # composer only through the tag text, so compare with what the resolver would pick.
-    if not isinstance(node, yaml.ScalarNode):
-        return False
-    plain = not node.style  # the C composer marks plain scalars with '', the pure one None
-    implicit = (plain, not plain)
-    resolved = _RESOLVER.resolve(yaml.ScalarNode, node.value, implicit)  # type: ignore[no-untyped-call]
-    return bool(node.tag != resolved)
-
-
-_RESOLVER = yaml.resolver.Resolver()
