@@ -162,7 +162,7 @@ def _emitted_codes() -> dict[str, list[str]]:
                 and "-" in literal.value
                 and " " not in literal.value
             ):
-                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                where = f"{path.relative_to(ROOT)}:{literal.lineno}"
                 found.setdefault(literal.value, []).append(where)
     return found
 
