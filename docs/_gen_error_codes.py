@@ -68,8 +68,8 @@ SECTIONS = {
         "Checks beyond the schema (rule files)",
         "`never-met` is found by searching the boundary values of every literal in the rule "
         "(n−1, n, n+1 for numbers, every vocabulary member, dates on both sides of every "
-        "window), which is exact for the closed operator set; rules over very many facts "
-        "are given the benefit of the doubt.",
+        "window), which is exact for the closed operator set; a rule with too many "
+        "combinations is given the benefit of the doubt, and `search-bounded` says so.",
     ),
 }
 

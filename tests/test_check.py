@@ -253,10 +253,10 @@ def test_change_entry_naming_an_unknown_rule() -> None:
 @pytest.mark.parametrize(
     ("literal", "code"),
     [
-        ('"NaN"', "number-out-of-range"),
-        ("inf", "number-out-of-range"),
-        ("nan", "number-out-of-range"),
-        ('"-Infinity"', "number-out-of-range"),
+        ('"NaN"', "invalid-value"),
+        ("inf", "invalid-value"),
+        ("nan", "invalid-value"),
+        ('"-Infinity"', "invalid-value"),
         ("1.0e400", "number-out-of-range"),
         ("9" * 5000, "number-out-of-range"),
         (".nan", "yaml-ambiguous-number"),
@@ -266,8 +266,10 @@ def test_non_finite_and_huge_numbers_are_reported_not_raised(literal: str, code:
     """A literal that is not a finite number of readable size (issue 8, defect 3) is a
     located diagnostic at the leaf, and `visitation check` exits 5, not 6 (a crash)."""
     diagnostics = diagnose("at_least: 18", f"at_least: {literal}")
-    d = only(diagnostics, code)
-    assert d.line == line_of("fact: age,")
+    found = [d for d in diagnostics if d.code == code]
+    assert found, diagnostics
+    assert all(d.line == line_of("fact: age,") for d in found)
+    assert code == "yaml-ambiguous-number" or all("at_least" in d.message for d in found)
 
 
 def test_a_source_id_that_is_a_mapping_is_reported_not_raised() -> None:

@@ -360,7 +360,7 @@ def test_an_integer_over_4300_digits_is_refused(tmp_path: Path, suffix: str) -> 
     [d] = _refused(f)
     assert (
         str(d)
-        == f"{f}:3:9: number-out-of-range: an integer of 5000 digits is over the limit of 4300"
+        == f"{f}:3:9: number-out-of-range: age: an integer of 5000 digits is over the limit of 4300"
     )
 
 

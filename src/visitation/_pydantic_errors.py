@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from visitation._yaml import YamlDocument
+from visitation._yaml import YamlDocument, dotted
 from visitation.errors import Code, Diagnostic, Related, suggest
 from visitation.facts import Contradiction
 
@@ -25,14 +25,6 @@ def _clean(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         if isinstance(p, int)
         or (isinstance(p, str) and not p.startswith(("cond:", "function-")) and p != "[key]")
     )
-
-
-def dotted(loc: Iterable[str | int]) -> str:
-    """``rules[3].when.all[0].fact`` for a location tuple."""
-    out = ""
-    for p in loc:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
-    return out
 
 
 _CODES = {

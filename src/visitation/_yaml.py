@@ -37,6 +37,7 @@ __all__ = [
     "MAX_INT_DIGITS",
     "Mark",
     "YamlDocument",
+    "dotted",
     "load_yaml",
     "read_source",
     "too_large",
@@ -298,7 +299,7 @@ class _Builder:
                 self.doc.flagged.add(where)
                 return node.value
             before = len(self.doc.diagnostics)
-            value = self.scalar(node, explicit)
+            value = self.scalar(node, explicit, where)
             if len(self.doc.diagnostics) > before:
                 self.doc.flagged.add(where)
             return value
@@ -343,7 +344,7 @@ class _Builder:
             result[key] = self.build(value_node, (*where, key), depth + 1)
         return result
 
-    def scalar(self, node: yaml.ScalarNode, explicit: bool) -> Any:
+    def scalar(self, node: yaml.ScalarNode, explicit: bool, where: Path) -> Any:
         value: str = node.value
         if node.style or explicit:  # quoted, block or !!str: a string
             return value
@@ -359,7 +360,8 @@ class _Builder:
                 self.error(
                     node,
                     Code.NUMBER_OUT_OF_RANGE,
-                    f"an integer of {digits} digits is over the limit of {MAX_INT_DIGITS}",
+                    f"{dotted(where) or '(top level)'}: an integer of {digits} digits is over "
+                    f"the limit of {MAX_INT_DIGITS}",
                 )
                 return None
             return int(value)
@@ -369,7 +371,8 @@ class _Builder:
                 self.error(
                     node,
                     Code.NUMBER_OUT_OF_RANGE,
-                    f"'{_shorten(value)}' is too large to be a finite number",
+                    f"{dotted(where) or '(top level)'}: '{_shorten(value)}' is too large to be "
+                    "a finite number",
                 )
                 return None
             return number
@@ -391,6 +394,14 @@ class _Builder:
             )
             return value
         return value
+
+
+def dotted(loc: tuple[str | int, ...]) -> str:
+    """``rules[3].when.all[0].fact`` for a location tuple."""
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
 
 
 def _shorten(text: str, limit: int = 40) -> str:

@@ -88,6 +88,7 @@ class Code(enum.StrEnum):
     UNKNOWN_GROUP = "unknown-group"
     UNUSED_GROUP = "unused-group"
     NEVER_MET = "never-met"
+    SEARCH_BOUNDED = "search-bounded"
     RECORDED_IN_RULE = "recorded-in-rule"
     CHANGES_VERSION = "changes-version"
     UNKNOWN_RULE_ID = "unknown-rule-id"
@@ -251,6 +252,13 @@ _DOCS: dict[Code, CodeDoc] = {
         "check",
         "no facts whatsoever can make the rule met (e.g. `age ≥ 18` and `age < 18`; "
         "`at_least_n_of` asking for more parts than it has)",
+    ),
+    Code.SEARCH_BOUNDED: CodeDoc(
+        "check",
+        "a rule has too many combinations of candidate values for the never-met search to "
+        "try within its bounds; whether it can ever be met is not checked",
+        "split the rule, or share parts through `definitions`",
+        severity="warning",
     ),
     Code.RECORDED_IN_RULE: CodeDoc(
         "check",
