@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visitation import Diagnostic, Patient, PatientFileError, load_patient
 from visitation._patient_io import validate_patient
@@ -27,6 +29,7 @@ from visitation.facts import (
     Prognosis,
     check_on,
 )
+from visitation.testing import complete_patients, fill, patients, refinements
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -418,3 +421,18 @@ def test_evaluate_exits_4_on_hostile_json(
     assert main(["evaluate", str(f), "--on", "2026-11-23"]) == 4
     err = capsys.readouterr().err
     assert "internal error" not in err and f"{f}" in err
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_strategies_keep_every_consistency_rule(data: st.DataObject) -> None:
+    """visitation.testing reads the same table: generated patients, their refinements and
+    fills are never refused, neither by the model nor on the evaluation date."""
+    on = date(2026, 11, 23)
+    p = data.draw(st.one_of(patients(on=on), complete_patients(on=on)), label="patient")
+    assert check_on(p, on) == []
+    refined = data.draw(refinements(p, on=on), label="refinement")
+    assert check_on(refined, on) == []
+    filled = data.draw(fill(p, ["gp_informed", "gp_agrees", "eortc_date"], on=on), label="fill")
+    assert check_on(filled, on) == []
+    assert not (filled.gp_informed is False and filled.gp_agrees is True)
