@@ -50,9 +50,9 @@ In Python a diagnostic is a `visitation.Diagnostic` value: `code` (a `visitation
 which is a `str`), `message` (the problem alone), `span` (`path`, `start` and `end`
 line and column), `severity`, `hint` (advice, e.g. `did you mean 'age'?`) and `related`
 (other places, each a span with a label such as "first defined here"); `path`, `line`
-and `col` read the start of the span, `str(d)` is the one-line form and `d.render(text)`
-adds the source lines. They are carried by `RuleFileError.diagnostics` and
-`PatientFileError.diagnostics`.
+and `col` read the start of the span, `str(d)` is the one-line form, `d.render(text)`
+adds the source lines and `d.to_json()` gives every part as JSON-ready data. They are
+carried by `RuleFileError.diagnostics` and `PatientFileError.diagnostics`.
 """
 
 SECTIONS = {

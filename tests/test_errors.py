@@ -47,9 +47,55 @@ def test_location_reads_as_before() -> None:
 def test_a_code_given_as_text_becomes_the_enum_and_an_unknown_one_is_refused() -> None:
     """Diagnostic('unknown-fact', ...) holds Code.UNKNOWN_FACT; a code outside the enum is
     a ValueError, so no module can emit an undocumented code."""
-    assert Diagnostic("unknown-fact", "m").code is Code.UNKNOWN_FACT  # type: ignore[arg-type]
+    assert Diagnostic("unknown-fact", "m").code is Code.UNKNOWN_FACT
     with pytest.raises(ValueError, match="no-such-code"):
         Diagnostic.at("no-such-code", "m")
+
+
+def test_the_old_constructor_still_works() -> None:
+    """Diagnostic(code, message, path, line, col, severity) makes the same value as before."""
+    d = Diagnostic("unknown-key", "x: unknown key 'y'", "p.yaml", 2, 5, "warning")
+    assert d.span == Span("p.yaml", Position(2, 5))
+    assert str(d) == "p.yaml:2:5: warning: unknown-key: x: unknown key 'y'"
+    assert d == Diagnostic.at(
+        "unknown-key", "x: unknown key 'y'", "p.yaml", 2, 5, severity="warning"
+    )
+
+
+def test_json_form() -> None:
+    """to_json() holds every part apart, with the one-line text beside them."""
+    first = Related(Span.at("f.yaml", 1, 1), "first defined here")
+    d = Diagnostic.at(
+        "duplicate-rule-id",
+        "rule id 'a' is used twice",
+        "f.yaml",
+        3,
+        5,
+        end=Position(3, 9),
+        related=[first],
+    )
+    assert d.to_json() == {
+        "code": "duplicate-rule-id",
+        "severity": "error",
+        "message": "rule id 'a' is used twice",
+        "hint": None,
+        "path": "f.yaml",
+        "line": 3,
+        "col": 5,
+        "end_line": 3,
+        "end_col": 9,
+        "related": [
+            {
+                "label": "first defined here",
+                "path": "f.yaml",
+                "line": 1,
+                "col": 1,
+                "end_line": None,
+                "end_col": None,
+            }
+        ],
+        "text": "f.yaml:3:5: duplicate-rule-id: rule id 'a' is used twice",
+    }
 
 
 def test_related_places_are_values_with_an_optional_inline_form() -> None:

@@ -133,12 +133,12 @@ class YamlDocument:
     ) -> Diagnostic:
         """A diagnostic located at ``loc`` in this document."""
         return Diagnostic(
-            Code(code),
+            code,
             message,
             self.span(loc),
-            "warning" if warning else "error",
-            hint,
-            related,
+            severity="warning" if warning else "error",
+            hint=hint,
+            related=related,
         )
 
 

@@ -16,8 +16,8 @@ import difflib
 import enum
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
     "Code",
@@ -339,25 +339,46 @@ class Related:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Diagnostic:
     """One problem found in a file: a stable code, a message, where it is and what to do.
 
     ``message`` is the problem alone; ``hint`` is advice (a did-you-mean); ``related``
     lists other places that explain it. ``str(d)`` is the one-line form
     ``path:line:col: [warning: ]code: message[; hint][ (related)]``.
+
+    Made as before, ``Diagnostic(code, message, path, line, col, severity)``, or with a
+    :class:`Span` in place of the path (``Diagnostic(code, message, span, hint=...)``).
+    A code given as text must be a member of :class:`Code`.
     """
 
     code: Code
     message: str
-    span: Span = field(default_factory=Span)
-    severity: Severity = "error"
-    hint: str | None = None
-    related: tuple[Related, ...] = ()
+    span: Span
+    severity: Severity
+    hint: str | None
+    related: tuple[Related, ...]
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.code, Code):  # a str: it must be a known code
-            object.__setattr__(self, "code", Code(self.code))
+    def __init__(
+        self,
+        code: Code | str,
+        message: str,
+        path: str | Span = "<input>",
+        line: int | None = None,
+        col: int | None = None,
+        severity: Severity = "error",
+        *,
+        end: Position | None = None,
+        hint: str | None = None,
+        related: Iterable[Related] = (),
+    ) -> None:
+        span = path if isinstance(path, Span) else Span.at(path, line, col, end)
+        object.__setattr__(self, "code", Code(code))
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "span", span)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "hint", hint)
+        object.__setattr__(self, "related", tuple(related))
 
     @classmethod
     def at(
@@ -374,9 +395,30 @@ class Diagnostic:
         related: Iterable[Related] = (),
     ) -> Diagnostic:
         """A diagnostic at a path, line and column."""
-        return cls(
-            Code(code), message, Span.at(path, line, col, end), severity, hint, tuple(related)
-        )
+        return cls(code, message, path, line, col, severity, end=end, hint=hint, related=related)
+
+    def to_json(self) -> dict[str, Any]:
+        """The diagnostic as JSON-ready data (for services and editors)."""
+
+        def where(span: Span) -> dict[str, Any]:
+            start, end = span.start, span.end
+            return {
+                "path": span.path,
+                "line": start.line if start else None,
+                "col": start.col if start else None,
+                "end_line": end.line if end else None,
+                "end_col": end.col if end else None,
+            }
+
+        return {
+            "code": str(self.code),
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+            **where(self.span),
+            "related": [{"label": r.label, **where(r.span)} for r in self.related],
+            "text": str(self),
+        }
 
     # -- the location, read the way it always was ---------------------------------------
     @property
