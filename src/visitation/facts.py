@@ -411,7 +411,7 @@ def check_on(patient: Patient | Mapping[str, Any], on: date) -> list[Diagnostic]
     :data:`CONSISTENCY` after ``on`` (``contradictory-facts``), an age derived from the
     birth date outside :data:`AGE_RANGE` (``invalid-value``). Each names both the fact and
     the evaluation date; the evaluator refuses the patient when the list is not empty."""
-    facts = patient.__dict__ if isinstance(patient, Patient) else patient
+    facts = facts_of(patient) if isinstance(patient, Patient) else patient
     out = [
         Diagnostic.at(Code.CONTRADICTORY_FACTS, p.message, "<patient>")
         for rule in CONSISTENCY
