@@ -436,3 +436,12 @@ def test_the_strategies_keep_every_consistency_rule(data: st.DataObject) -> None
     filled = data.draw(fill(p, ["gp_informed", "gp_agrees", "eortc_date"], on=on), label="fill")
     assert check_on(filled, on) == []
     assert not (filled.gp_informed is False and filled.gp_agrees is True)
+
+
+def test_many_yaml_hazards_are_capped(tmp_path: Path) -> None:
+    """60,000 `fact: yes` lines give the first 200 diagnostics, each once."""
+    f = write(tmp_path, "many.yaml", "".join(f"k{i}: yes\n" for i in range(60_000)))
+    diagnostics = _refused(f)
+    assert len(diagnostics) == 200
+    assert {d.code for d in diagnostics} == {"yaml-ambiguous-bool"}
+    assert [d.line for d in diagnostics] == list(range(1, 201))

@@ -49,7 +49,10 @@ def patient_from_text(text: str | bytes, *, path: str = "<input>") -> Patient:
         raise PatientFileError(doc.diagnostics or [_not_mapping(doc)])
     if not isinstance(doc.data, dict):
         raise PatientFileError([*doc.diagnostics, _not_mapping(doc)][:MAX_DIAGNOSTICS])
-    trusted = {k: v for k, v in doc.data.items() if not _flagged(doc, k)}
+    # a value the YAML reader already reported (e.g. `incurable: yes`) is not validated
+    # again: one diagnostic per problem
+    flagged = {path[0] for path in doc.flagged if path}
+    trusted = {k: v for k, v in doc.data.items() if k not in flagged}
     return _validate(trusted, doc, list(doc.diagnostics))
 
 
@@ -57,11 +60,6 @@ def _not_mapping(doc: YamlDocument) -> Diagnostic:
     return doc.diagnostic(
         Code.PATIENT_NOT_MAPPING, "patient facts must be a mapping of fact: value"
     )
-
-
-def _flagged(doc: YamlDocument, key: str) -> bool:
-    """Whether the YAML reader already reported a problem inside the value of ``key``."""
-    return any(path[:1] == (key,) for path in doc.flagged)
 
 
 def _json_int(digits: str) -> int:

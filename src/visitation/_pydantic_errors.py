@@ -7,14 +7,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from visitation._yaml import YamlDocument, dotted
+from visitation._yaml import MAX_DIAGNOSTICS, YamlDocument, dotted
 from visitation.errors import Code, Diagnostic, Related, suggest
 from visitation.facts import Contradiction
 
 __all__ = ["MAX_DIAGNOSTICS", "diagnostics_from_validation", "dotted"]
-
-MAX_DIAGNOSTICS = 200
-"""At most this many diagnostics are reported for one file."""
 
 
 def _clean(loc: tuple[Any, ...]) -> tuple[str | int, ...]:

@@ -34,6 +34,7 @@ from visitation.errors import Code, Diagnostic, Position, Related, Span
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_DIAGNOSTICS",
     "MAX_INT_DIGITS",
     "Mark",
     "YamlDocument",
@@ -47,6 +48,8 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 4300
 """The most digits an integer may have (Python's default int-string conversion limit)."""
+MAX_DIAGNOSTICS = 200
+"""At most this many diagnostics are reported for one file (the reader keeps the first)."""
 
 Mark = Position
 """A 1-based line and column in a source file (the same value as :class:`Position`)."""
@@ -255,6 +258,7 @@ class _Builder:
         self.doc = doc
         self.max_depth = max_depth
         self.seen: set[int] = set()
+        self.problems = 0  # every problem found; only the first MAX_DIAGNOSTICS are kept
 
     def error(
         self,
@@ -265,6 +269,9 @@ class _Builder:
         hint: str | None = None,
         related: tuple[Related, ...] = (),
     ) -> None:
+        self.problems += 1
+        if len(self.doc.diagnostics) >= MAX_DIAGNOSTICS:
+            return
         self.doc.diagnostics.append(
             Diagnostic(
                 code,
@@ -298,9 +305,9 @@ class _Builder:
                 self.error(node, Code.YAML_TAG, f"tag '{tag}' is not allowed; only plain values")
                 self.doc.flagged.add(where)
                 return node.value
-            before = len(self.doc.diagnostics)
+            before = self.problems
             value = self.scalar(node, explicit, where)
-            if len(self.doc.diagnostics) > before:
+            if self.problems > before:
                 self.doc.flagged.add(where)
             return value
         if tag not in (_MAP, _SEQ):
