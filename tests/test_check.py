@@ -322,3 +322,9 @@ def test_hints_are_held_apart_from_messages() -> None:
     assert d.message == "rule 'hospice.complex' cites source 's11', which 'sources' does not list"
     assert d.hint == "did you mean 's1'?"
     assert str(d).endswith("does not list; did you mean 's1'?")
+
+
+def test_an_empty_rule_file() -> None:
+    """A file holding nothing is one empty-file diagnostic."""
+    [d] = check_text("", path="x.yaml")
+    assert str(d) == "x.yaml: empty-file: the file holds no rule set"

@@ -232,3 +232,9 @@ def test_every_code_in_the_enum_is_emitted_somewhere() -> None:
     emitted = set(_emitted_codes())
     unused = [c for c in Code if c.value not in emitted and f"Code.{c.name}" not in text]
     assert not unused, unused
+
+
+def test_render_without_the_line_in_the_text_is_the_one_line_form() -> None:
+    """A span past the end of the text shows no excerpt (the text changed since)."""
+    d = Diagnostic.at("unknown-key", "m", "f.yaml", 9, 1)
+    assert d.render("a: 1\n") == "f.yaml:9:1: unknown-key: m"

@@ -445,3 +445,35 @@ def test_many_yaml_hazards_are_capped(tmp_path: Path) -> None:
     assert len(diagnostics) == 200
     assert {d.code for d in diagnostics} == {"yaml-ambiguous-bool"}
     assert [d.line for d in diagnostics] == list(range(1, 201))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("empty.yaml", b"", "empty.yaml: patient-not-mapping: patient facts must be a mapping"),
+        ("bad.yaml", b"age: [1\n", "bad.yaml:2:1: yaml-syntax: "),
+        (
+            "latin1.json",
+            '{"diagnosis_code": "Ø"}'.encode("latin-1"),
+            "latin1.json: yaml-encoding: not UTF-8 text",
+        ),
+    ],
+)
+def test_unreadable_patient_text_is_one_located_diagnostic(
+    tmp_path: Path, name: str, data: bytes, expected: str
+) -> None:
+    """An empty file, a YAML syntax error and bytes that are not UTF-8 are refused with
+    one diagnostic naming the file."""
+    f = tmp_path / name
+    f.write_bytes(data)
+    [d] = _refused(f)
+    assert str(d).startswith(f"{tmp_path}/{expected}")
+
+
+def test_over_200_field_errors_are_capped_to_the_first_in_the_text(tmp_path: Path) -> None:
+    """1,000 invalid items of one set give 200 diagnostics, the first 200 items."""
+    f = write(tmp_path, "p.yaml", "measures_tried:\n" + "".join(f"  - {i}\n" for i in range(1000)))
+    diagnostics = _refused(f)
+    assert len(diagnostics) == 200
+    assert [d.line for d in diagnostics] == list(range(2, 202))
+    assert diagnostics[0].message == "measures_tried[0]: Input should be a valid string (got 0)"

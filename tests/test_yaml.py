@@ -156,3 +156,28 @@ def test_spans_end_where_the_value_ends() -> None:
     assert doc.span(("a",)) == Span("f.yaml", Mark(1, 1), Mark(1, 9))
     assert doc.span(("b", 0)) == Span("f.yaml", Mark(3, 5), Mark(3, 11))
     assert doc.span(("b", 0, 7)).start == Mark(3, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "where"),
+    [
+        ("a: !!int 3\n", "yaml-tag", (1, 4)),
+        ("a: !local x\n", "yaml-tag", (1, 4)),
+        ("[a, b]: x\n", "yaml-key", (1, 1)),
+        ("{a: 1}: x\n", "yaml-key", (1, 1)),
+    ],
+)
+def test_tags_on_scalars_and_keys_that_are_not_text(
+    text: str, code: str, where: tuple[int, int]
+) -> None:
+    """An explicit tag on a plain value, and a list or mapping used as a key, are refused."""
+    [d] = load_yaml(text, path="f.yaml").diagnostics
+    assert (d.code, d.line, d.col) == (code, *where)
+
+
+def test_the_reader_keeps_the_first_200_problems() -> None:
+    """3,000 problems in a file keep the first 200, in text order."""
+    doc = load_yaml("".join(f"k{i}: yes\n" for i in range(3000)), path="f.yaml")
+    assert len(doc.diagnostics) == 200
+    assert [d.line for d in doc.diagnostics] == list(range(1, 201))
+    assert len(doc.flagged) == 3000
