@@ -501,8 +501,8 @@ def _consistent(values: dict[str, Any], fixed: Collection[str]) -> dict[str, Any
     are clamped between the fixed ones and put in order; a false flag beside a fact it
     excludes (``"excludes"`` in :data:`~visitation.facts.CONSISTENCY`: a date, or
     ``gp_agrees: true`` beside ``gp_informed: false``) turns true (or, when the flag is
-    fixed, the other fact is left unrecorded). What is recorded stays recorded, except in
-    that last case."""
+    fixed, a date is left unrecorded and ``gp_agrees`` becomes false). What is recorded
+    stays recorded, except for such a date."""
     present = [n for n in _DATE_CHAIN if values.get(n) is not None]
     free = [n for n in present if n not in fixed]
     if free:
@@ -523,8 +523,10 @@ def _consistent(values: dict[str, Any], fixed: Collection[str]) -> dict[str, Any
         if rule.problem(values) is not None:
             if rule.first not in fixed:
                 values[rule.first] = True
+            elif rule.second not in fixed and rule.value is None:
+                del values[rule.second]  # a date beside a false flag: not recorded
             elif rule.second not in fixed:
-                del values[rule.second]
+                values[rule.second] = not rule.value  # a GP not informed does not agree
     return values
 
 
