@@ -328,3 +328,27 @@ def test_an_empty_rule_file() -> None:
     """A file holding nothing is one empty-file diagnostic."""
     [d] = check_text("", path="x.yaml")
     assert str(d) == "x.yaml: empty-file: the file holds no rule set"
+
+
+def test_a_text_in_an_undeclared_language_is_a_warning() -> None:
+    """A title in a language the file does not declare is a located warning."""
+    d = only(
+        diagnose("title: {da: Voksen, en: Adult}", "title: {da: Voksen, en: Adult, de: Erwachsen}"),
+        "undeclared-language",
+    )
+    assert d.severity == "warning"
+    assert str(d).startswith(f"rules/demo/1.0.0.yaml:{line_of('title: {da: Voksen')}:")
+    assert d.message == "'de' is not among the declared languages ['da', 'en']"
+
+
+def test_a_rule_said_to_be_removed_that_is_still_there() -> None:
+    """This version's change entry may not call a rule removed that the file still has."""
+    text = MINIMAL.replace(
+        "    summary: first\n",
+        "    summary: first\n    rules:\n      - {id: hospice.adult, change: removed, note: gone}\n",
+    )
+    [d] = check_text(text, path="x.yaml")
+    assert d.code == "unknown-rule-id"
+    assert (
+        d.message == "the change entry says rule 'hospice.adult' was removed, but it is still here"
+    )
