@@ -124,7 +124,7 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
                 found = search(rule.when, rs.definitions)
                 if found.bounded:
                     c.report(
-                        "search-bounded",
+                        Code.SEARCH_BOUNDED,
                         f"rule '{rule.id}' has too many combinations of values to search "
                         "whether it can ever be met; not checked",
                         (section, i, "when"),
