@@ -18,10 +18,12 @@ from visitation.check import CheckedRuleSet, checked
 from visitation.compile import CompiledRuleSet, Program, compile_ruleset, content_hash
 from visitation.conditions import Algebra, facts_read, fold
 from visitation.errors import (
+    Code,
     Diagnostic,
     NoRuleSetInForce,
     PatientFileError,
     RuleFileError,
+    Span,
     UnknownRuleSet,
     VisitationError,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "Algebra",
     "Assessment",
     "CheckedRuleSet",
+    "Code",
     "CompiledRuleSet",
     "CoreResult",
     "Diagnostic",
@@ -67,6 +70,7 @@ __all__ = [
     "RuleSet",
     "RuleSetInfo",
     "SourceCitation",
+    "Span",
     "UnknownRuleSet",
     "VisitationError",
     "__version__",

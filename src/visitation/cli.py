@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Final, NoReturn, TextIO
 
 from visitation import (
+    Diagnostic,
     Patient,
     RuleSet,
     __version__,
@@ -46,6 +47,7 @@ from visitation import (
     load_patient,
     load_ruleset,
 )
+from visitation._yaml import read_source
 from visitation.assessment import Assessment
 from visitation.errors import (
     NoRuleSetInForce,
@@ -169,9 +171,9 @@ examples:
   visitation check rules/*/*.yaml
 
 Each problem is printed as path:line:col: code: message (warnings as
-path:line:col: warning: code: message), then a summary. The exit code is 0 when
-no file has errors (warnings allowed) and 5 otherwise. docs/error-codes.md
-explains every code.
+path:line:col: warning: code: message), with the source line and a caret under
+the place, then a summary. The exit code is 0 when no file has errors (warnings
+allowed) and 5 otherwise. docs/error-codes.md explains every code.
 """
 
 RULES_EPILOG: Final = """\
@@ -399,8 +401,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = warnings = failed = 0
     for path in args.files:
         diagnostics = check_file(path)
+        source = _source_text(path) if any(d.line is not None for d in diagnostics) else None
         for d in diagnostics:
-            _write(str(d))
+            shown = d.render(source)
+            _write(shown + ("\n\n" if "\n" in shown else ""))
         file_errors = sum(d.severity == "error" for d in diagnostics)
         errors += file_errors
         warnings += len(diagnostics) - file_errors
@@ -414,6 +418,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         summary += f" ({failed} {_plural(failed, 'file')} with errors)"
     _write(summary)
     return EXIT_INVALID_RULES if errors else EXIT_OK
+
+
+def _source_text(path: str) -> str | None:
+    """The text of a checked file, for the source lines under its diagnostics."""
+    data = read_source(path)
+    return None if isinstance(data, Diagnostic) else data.decode("utf-8", errors="replace")
 
 
 def _plural(n: int, word: str) -> str:
