@@ -51,7 +51,7 @@ def test_yaml_file(tmp_path: Path) -> None:
 def test_json_file(tmp_path: Path) -> None:
     """A JSON file loads the same way."""
     f = write(tmp_path, "p.json", '{"age": 70, "incurable": true}')
-    assert Patient.from_file(f) == Patient(age=70, incurable=True)
+    assert load_patient(f) == Patient(age=70, incurable=True)
 
 
 def test_invalid_value_names_file_line_and_field(tmp_path: Path) -> None:

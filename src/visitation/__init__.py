@@ -12,6 +12,7 @@ and renderers for terminals, notebooks and EHR integrations.
 
 # the renderers register themselves with Assessment (the core does not import them)
 from visitation import render as _render  # noqa: F401
+from visitation._patient_io import load_patient
 from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
 from visitation.check import CheckedRuleSet, checked
@@ -29,7 +30,7 @@ from visitation.errors import (
 )
 from visitation.evaluate import CoreResult, evaluate, evaluate_core
 from visitation.explanation import Explainer, explain
-from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of, load_patient
+from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of
 from visitation.load import check_file, check_text, load_ruleset_file
 from visitation.logic import interpreter
 from visitation.operators import BACKENDS, OPERATORS, Operator

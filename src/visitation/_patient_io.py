@@ -28,7 +28,7 @@ from visitation._yaml import (
 from visitation.errors import Code, Diagnostic, PatientFileError, suggest
 from visitation.facts import Patient
 
-__all__ = ["load_patient_file", "patient_from_text", "validate_patient"]
+__all__ = ["load_patient", "load_patient_file", "patient_from_text", "validate_patient"]
 
 
 def patient_from_text(text: str | bytes, *, path: str = "<input>") -> Patient:
@@ -147,3 +147,11 @@ def _contradictions(data: Mapping[str, Any], doc: YamlDocument, bad: set[str]) -
 def _ordered(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     ordered = sorted(diagnostics, key=lambda d: (d.line or 0, d.col or 0))
     return ordered[:MAX_DIAGNOSTICS]
+
+
+def load_patient(path: str | Path) -> Patient:
+    """Load and validate a patient file (``.json``, ``.yaml`` or ``.yml``, or ``-`` for stdin).
+
+    Raises :class:`PatientFileError` naming the file, line, column and field of every problem.
+    """
+    return load_patient_file(path)

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal, NamedTuple, get_args, get_origin
 
@@ -47,7 +46,6 @@ __all__ = [
     "age_on",
     "check_on",
     "facts_of",
-    "load_patient",
     "missing_inputs",
 ]
 
@@ -230,6 +228,10 @@ CONSISTENCY: tuple[Consistency, ...] = (
     Consistency("excludes", "terminal_declared", "terminal_declaration_date"),
     Consistency("excludes", "curative_ended", "curative_end_date"),
     Consistency("excludes", "gp_informed", "gp_agrees", value=True),
+    Consistency("excludes", "lacks_capacity", "consent_by_proxy", value=True),
+    Consistency("excludes", "lacks_capacity", "wish_by_proxy", value=True),
+    Consistency("excludes", "consent_referral", "consent_by_proxy", value=True),
+    Consistency("excludes", "wishes_hospice", "wish_by_proxy", value=True),
     Consistency("not-after-on", "eortc_date"),
     Consistency("not-after-on", "advice_date"),
     Consistency("not-after-on", "acp_date"),
@@ -433,11 +435,6 @@ class Patient(BaseModel):
             raise Contradiction(problems)
         return self
 
-    @classmethod
-    def from_file(cls, path: str | Path) -> Patient:
-        """Load facts from a JSON or YAML file; errors name the file, line and field."""
-        return load_patient(path)
-
 
 def check_on(patient: Patient | Mapping[str, Any], on: date) -> list[Diagnostic]:
     """The problems of valid facts on the evaluation date ``on``: a date of
@@ -615,13 +612,3 @@ def facts_of(patient: Patient) -> Mapping[str, Any]:
     This is the mapping every evaluator reads: ``evaluate_core(compiled, facts_of(p), on)``.
     """
     return MappingProxyType(patient.__dict__)
-
-
-def load_patient(path: str | Path) -> Patient:
-    """Load and validate a patient file (``.json``, ``.yaml`` or ``.yml``, or ``-`` for stdin).
-
-    Raises :class:`PatientFileError` naming the file, line, column and field of every problem.
-    """
-    from visitation._patient_io import load_patient_file
-
-    return load_patient_file(path)
