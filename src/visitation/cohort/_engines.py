@@ -1,0 +1,110 @@
+"""Run a cohort query on an engine: DuckDB (embedded, the default), PostgreSQL, Spark.
+
+Each runner takes the input already in the portable layout (an Arrow table), puts it
+where the engine reads it (DuckDB reads the Arrow table in place; PostgreSQL gets a
+temporary table filled by COPY; Spark a temporary view), runs the query in the engine's
+dialect and returns the result as an Arrow table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from visitation.cohort._sql import CohortQuery
+
+__all__ = ["INPUT_TABLE", "dialect_of", "run"]
+
+INPUT_TABLE = "visitation_cohort_input"
+"""The name under which an engine sees the cohort table."""
+
+
+def dialect_of(engine: Any) -> str:
+    """The SQL dialect of an engine: ``None``/``"duckdb"``/a DuckDB connection, a psycopg
+    connection (postgres) or a SparkSession (spark)."""
+    if engine is None or engine == "duckdb":
+        return "duckdb"
+    module = type(engine).__module__
+    if module.startswith(("duckdb", "_duckdb")):
+        return "duckdb"
+    if module.startswith("psycopg"):
+        return "postgres"
+    if module.startswith("pyspark"):
+        return "spark"
+    raise TypeError(
+        f"unknown engine {engine!r}: use None or 'duckdb' (embedded), a DuckDB connection, "
+        "a psycopg connection or a pyspark SparkSession"
+    )
+
+
+def run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
+    """The query's result on ``data`` in ``engine`` (see :func:`dialect_of`)."""
+    dialect = dialect_of(engine)
+    if dialect == "duckdb":
+        return _duckdb(query, data, engine)
+    if dialect == "postgres":
+        return _postgres(query, data, engine)
+    return _spark(query, data, engine)
+
+
+def _duckdb(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
+    import duckdb
+
+    con = duckdb.connect() if engine is None or engine == "duckdb" else engine
+    try:
+        con.register(INPUT_TABLE, data)
+        try:
+            result: pa.Table = con.sql(query.sql("duckdb")).to_arrow_table()
+        finally:
+            con.unregister(INPUT_TABLE)
+    finally:
+        if con is not engine:
+            con.close()
+    return result
+
+
+_PG_TYPES = {
+    "bool": "BOOLEAN",
+    "int64": "BIGINT",
+    "date32[day]": "DATE",
+    "string": "TEXT",
+    "large_string": "TEXT",
+}
+
+
+def _postgres(query: CohortQuery, data: pa.Table, conn: Any) -> pa.Table:
+    from psycopg import sql
+
+    columns = [(f.name, _PG_TYPES.get(str(f.type), "TEXT")) for f in data.schema]
+    create = sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
+        sql.Identifier(INPUT_TABLE),
+        sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))  # kind: fixed words
+            for name, kind in columns
+        ),
+    )
+    copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(INPUT_TABLE), sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
+    )
+    rows = data.to_pylist()
+    names = [n for n, _ in columns]
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(create)
+        with cur.copy(copy) as cp:
+            for row in rows:
+                cp.write_row([row[n] for n in names])
+        cur.execute(query.sql("postgres"))
+        out_names = [d.name for d in cur.description]
+        fetched = cur.fetchall()
+    return pa.table({n: [r[i] for r in fetched] for i, n in enumerate(out_names)})
+
+
+def _spark(query: CohortQuery, data: pa.Table, spark: Any) -> pa.Table:
+    frame = spark.createDataFrame(data)
+    frame.createOrReplaceTempView(INPUT_TABLE)
+    try:
+        result: pa.Table = spark.sql(query.sql("spark")).toArrow()
+    finally:
+        spark.catalog.dropTempView(INPUT_TABLE)
+    return result

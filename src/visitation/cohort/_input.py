@@ -1,0 +1,351 @@
+"""Read a cohort table, check it, and put it into the portable layout (as Arrow).
+
+A cohort table has one row per patient: an id column, fact columns named as the facts of
+docs/facts.md, and optionally ``region``. It may be a Parquet or CSV path, a pandas or
+polars DataFrame, a pyarrow Table or a DuckDB relation. Set and score facts are list
+columns (in CSV: JSON arrays such as ``["physical","social"]``, ``[]`` for an empty set,
+an empty cell for not recorded). A table already in the portable layout (``<set>__size``
+and member columns) is accepted too.
+
+Every problem is a :class:`CohortInputError` naming the column and, for a bad value, the
+first bad row (counted from 1, the header not counted) and the id of that patient.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from visitation import FACTS, Patient, VisitationError
+from visitation.cohort._layout import Layout
+
+__all__ = ["EXTRA_COLUMNS", "CohortInputError", "read_table", "to_layout"]
+
+EXTRA_COLUMNS = ("region",)
+"""Columns a cohort table may hold besides the id and the facts (passed to the summary)."""
+
+
+class CohortInputError(VisitationError):
+    """A cohort table that cannot be evaluated: the message names column and row."""
+
+
+def read_table(table: Any, *, source: str | None = None) -> pa.Table:
+    """Any supported cohort input as a pyarrow Table (values not yet checked)."""
+    if isinstance(table, str | Path):
+        path = Path(table)
+        if not path.exists():
+            raise CohortInputError(f"{path}: no such file")
+        suffix = path.suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path)
+        if suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            header = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16))
+            names = header.column_names
+            return pcsv.read_csv(
+                path,
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
+                ),
+            )
+        raise CohortInputError(f"{path}: a cohort file is .parquet or .csv, not '{suffix}'")
+    if isinstance(table, pa.Table):
+        return table
+    if isinstance(table, pa.RecordBatch):
+        return pa.Table.from_batches([table])
+    module = type(table).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(table, preserve_index=False)
+    if module == "polars":
+        arrow: pa.Table = table.to_arrow()
+        return arrow
+    if module in ("duckdb", "_duckdb"):
+        arrow = table.to_arrow_table()
+        return arrow
+    if hasattr(table, "__arrow_c_stream__"):
+        return pa.table(table)
+    raise CohortInputError(
+        f"cannot read a cohort from {type(table).__name__}: give a Parquet or CSV path, a "
+        "pandas or polars DataFrame, a pyarrow Table or a DuckDB relation"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Checking and conversion
+# --------------------------------------------------------------------------------------
+
+
+def _first_row(mask: pa.Array | pa.ChunkedArray) -> int:
+    """Index of the first true of a boolean mask (nulls count as false)."""
+    values = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return int(np.argmax(values))
+
+
+class _Checker:
+    def __init__(self, table: pa.Table, id_column: str) -> None:
+        self.table = table
+        self.id_column = id_column
+
+    def fail(self, column: str, row: int, message: str) -> CohortInputError:
+        pid = self.table.column(self.id_column)[row].as_py()
+        return CohortInputError(
+            f"column '{column}', row {row + 1} (patient {pid!r}): {message}"
+        )
+
+    def bad(self, column: str, mask: Any, values: Any, message: str) -> None:
+        if pc.any(pc.fill_null(mask, False)).as_py():
+            row = _first_row(mask)
+            raise self.fail(column, row, message.format(value=values[row].as_py()))
+
+
+def check_columns(table: pa.Table, id_column: str, lay: Layout) -> None:
+    """The id column is there and unique; every other column is a fact (or ``region``)."""
+    names = table.column_names
+    if id_column not in names:
+        hint = _hint(id_column, names)
+        raise CohortInputError(
+            f"no id column '{id_column}'{hint}; columns: {', '.join(names)} "
+            "(name the id column with id_column= / --id)"
+        )
+    ids = table.column(id_column)
+    if ids.null_count:
+        row = _first_row(pc.is_null(ids))
+        raise CohortInputError(f"column '{id_column}', row {row + 1}: the patient id is empty")
+    if pc.count_distinct(ids).as_py() != len(ids):
+        counts = pc.value_counts(ids)
+        dup = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))[0]
+        rows = pc.indices_nonzero(pc.equal(ids, dup)).to_pylist()[:2]
+        raise CohortInputError(
+            f"column '{id_column}': duplicate patient id {dup.as_py()!r} "
+            f"(rows {rows[0] + 1} and {rows[1] + 1}); each patient is one row"
+        )
+    known = {*FACTS, *lay.by_name(), *EXTRA_COLUMNS}
+    for name in names:
+        if name != id_column and name not in known:
+            hint = _hint(name, [*FACTS, *EXTRA_COLUMNS])
+            raise CohortInputError(
+                f"column '{name}' is not a fact{hint}; the facts are listed in docs/facts.md"
+            )
+
+
+def _outside(values: Any, allowed: Sequence[str]) -> Any:
+    """True where a recorded value is not one of ``allowed`` (null where not recorded)."""
+    return pc.if_else(
+        pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(list(allowed)))), None
+    )
+
+
+def _hint(name: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_BOUNDS: dict[str, tuple[int | None, int | None]] = {}
+for _name, _field in Patient.model_fields.items():
+    _lo = next((m.ge for m in _field.metadata if hasattr(m, "ge")), None)
+    _hi = next((m.le for m in _field.metadata if hasattr(m, "le")), None)
+    if _lo is not None or _hi is not None:
+        _BOUNDS[_name] = (_lo, _hi)
+
+
+def to_layout(table: pa.Table, id_column: str, lay: Layout, keep: Sequence[str] = ()) -> pa.Table:
+    """Check every value and return the table in the portable layout: the id, every layout
+    column (NULL where the input has no such fact) and the ``keep`` columns present."""
+    check_columns(table, id_column, lay)
+    c = _Checker(table, id_column)
+    n = table.num_rows
+    out: dict[str, pa.Array | pa.ChunkedArray] = {id_column: table.column(id_column)}
+    names = set(table.column_names)
+    for name, spec in FACTS.items():
+        cols = lay.of(name)
+        if spec.kind in ("set", "scores"):
+            if name in names:
+                out.update(_set_columns(c, name, table.column(name), spec.kind, cols))
+            else:
+                for col in cols:
+                    out[col.name] = (
+                        _as(c, col.name, table.column(col.name), col.type)
+                        if col.name in names
+                        else pa.nulls(n, _ARROW[col.type])
+                    )
+            continue
+        if name not in names:
+            out[name] = pa.nulls(n, _ARROW[cols[0].type])
+            continue
+        values = _as(c, name, table.column(name), cols[0].type)
+        if spec.kind == "enum":
+            outside = _outside(values, spec.vocabulary)
+            if pc.any(pc.fill_null(outside, False)).as_py():
+                row = _first_row(outside)
+                v = values[row].as_py()
+                raise c.fail(
+                    name,
+                    row,
+                    f"'{v}' is not one of {', '.join(spec.vocabulary)}"
+                    f"{_hint(str(v), spec.vocabulary)}",
+                )
+        if name in _BOUNDS:
+            lo, hi = _BOUNDS[name]
+            if lo is not None:
+                c.bad(name, pc.less(values, lo), values, f"{{value}} is below {lo}")
+            if hi is not None:
+                c.bad(name, pc.greater(values, hi), values, f"{{value}} is above {hi}")
+        if name == "diagnosis_code":
+            c.bad(name, pc.greater(pc.utf8_length(values), 16), values,
+                  "'{value}' is longer than 16 characters")  # fmt: skip
+        out[name] = values
+    both = pc.and_(pc.is_valid(out["age"]), pc.is_valid(out["birth_date"]))
+    c.bad("birth_date", both, out["birth_date"],
+          "both age and birth_date are recorded; give one (a birth date gives the age)")  # fmt: skip
+    for k in keep:
+        if k in names and k not in out:
+            out[k] = table.column(k)
+    return pa.table(out)
+
+
+_ARROW: dict[str, pa.DataType] = {
+    "BOOLEAN": pa.bool_(),
+    "BIGINT": pa.int64(),
+    "DATE": pa.date32(),
+    "VARCHAR": pa.string(),
+}
+
+_TYPE_WORD = {"BOOLEAN": "true or false", "BIGINT": "a whole number",
+              "DATE": "a date (YYYY-MM-DD)", "VARCHAR": "text"}  # fmt: skip
+
+
+def _as(c: _Checker, name: str, col: pa.ChunkedArray, sql_type: str) -> pa.ChunkedArray:
+    """A column cast to its layout type; a value that does not fit names its row."""
+    target = _ARROW[sql_type]
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = t.value_type
+    if t == target:
+        return col
+    if pa.types.is_null(t):
+        return col.cast(target)
+    want = _TYPE_WORD[sql_type]
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        text = pc.utf8_trim_whitespace(col)
+        if sql_type == "VARCHAR":
+            return text.cast(pa.string())
+        if sql_type == "BOOLEAN":
+            lower = pc.utf8_lower(text)
+            c.bad(name, _outside(lower, ("true", "false", "1", "0")), col,
+                  f"'{{value}}' is not {want}")  # fmt: skip
+            truth = pc.is_in(lower, pa.array(["true", "1"]))
+            return pc.if_else(pc.is_null(lower), pa.scalar(None, pa.bool_()), truth)
+        if sql_type == "BIGINT":
+            ok = pc.match_substring_regex(text, r"^[+-]?[0-9]+$")
+            c.bad(name, pc.invert(ok), col, f"'{{value}}' is not {want}")
+            return text.cast(pa.int64())
+        ok = pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        c.bad(name, pc.invert(ok), col, f"'{{value}}' is not {want}")
+        return _parse_dates(c, name, text)
+    if sql_type == "BIGINT" and pa.types.is_integer(t):
+        return col.cast(pa.int64())
+    if sql_type == "BIGINT" and pa.types.is_floating(t):  # pandas holds gaps as NaN
+        col = pc.if_else(pc.is_nan(col), None, col)
+        c.bad(name, pc.not_equal(pc.floor(col), col), col, f"{{value}} is not {want}")
+        return col.cast(pa.int64())
+    if sql_type == "DATE" and (pa.types.is_date(t) or pa.types.is_timestamp(t)):
+        if pa.types.is_timestamp(t):
+            midnight = pc.equal(pc.cast(col, pa.date32()).cast(t), col)
+            c.bad(name, pc.invert(midnight), col, f"{{value}} is a time, not {want}")
+        return col.cast(pa.date32())
+    raise c.fail(name, 0, f"the column holds {t}, not {want}")
+
+
+def _parse_dates(c: _Checker, name: str, text: pa.ChunkedArray) -> pa.ChunkedArray:
+    try:
+        return pc.strptime(text, format="%Y-%m-%d", unit="s").cast(pa.date32())
+    except pa.ArrowInvalid:
+        for row, v in enumerate(text.to_pylist()):
+            if v is not None:
+                try:
+                    date.fromisoformat(v)
+                except ValueError:
+                    raise c.fail(name, row, f"'{v}' is not a valid date") from None
+        raise  # pragma: no cover
+
+
+def _set_columns(
+    c: _Checker, name: str, col: pa.ChunkedArray, kind: str, cols: list[Any]
+) -> dict[str, pa.Array]:
+    """A set (or score list) column as its size column and member columns."""
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        col = _json_lists(c, name, col, kind)
+        t = col.type
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t)):
+        raise c.fail(name, 0, f"the column holds {t}, not a list of values")
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    size = pc.list_value_length(arr).cast(pa.int64())
+    out: dict[str, pa.Array] = {}
+    if kind == "scores":
+        flat = pc.list_flatten(arr)
+        if not pa.types.is_integer(flat.type):
+            raise c.fail(name, 0, f"scores are whole numbers, not {flat.type}")
+        out[cols[0].name] = size
+        return out
+    flat = pc.list_flatten(arr)
+    if pa.types.is_dictionary(flat.type):
+        flat = flat.cast(flat.type.value_type)
+    if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
+        raise c.fail(name, 0, f"set members are text, not {flat.type}")
+    parents = pc.list_parent_indices(arr)
+    vocabulary = FACTS[name].vocabulary
+    if vocabulary:
+        outside = _outside(flat, vocabulary)
+        if pc.any(outside).as_py():
+            k = _first_row(outside)
+            row = parents[k].as_py()
+            v = flat[k].as_py()
+            raise c.fail(name, row, f"'{v}' is not one of {', '.join(vocabulary)}"
+                         f"{_hint(str(v), vocabulary)}")  # fmt: skip
+    out[cols[0].name] = size
+    recorded = pc.is_valid(arr)
+    parents_np = parents.to_numpy()
+    for col_spec in cols[1:]:
+        hit = pc.equal(flat, col_spec.member).to_numpy(zero_copy_only=False)
+        has = np.zeros(len(arr), dtype=bool)
+        has[parents_np[hit]] = True
+        out[col_spec.name] = pc.if_else(recorded, pa.array(has), None)
+    return out
+
+
+def _json_lists(c: _Checker, name: str, col: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
+    parsed: list[Any] = []
+    cache: dict[str, Any] = {}
+    for row, v in enumerate(col.to_pylist()):
+        if v is None or not v.strip():
+            parsed.append(None)
+            continue
+        if v not in cache:
+            try:
+                value = json.loads(v)
+            except ValueError:
+                value = None
+            ok = isinstance(value, list) and all(
+                (isinstance(x, int) and not isinstance(x, bool)) if kind == "scores"
+                else isinstance(x, str) for x in value
+            )  # fmt: skip
+            if not ok:
+                what = "whole numbers" if kind == "scores" else "text values"
+                raise c.fail(name, row, f"'{v}' is not a JSON list of {what}")
+            cache[v] = value
+        parsed.append(cache[v])
+    return pa.chunked_array([pa.array(parsed, pa.list_(pa.int64() if kind == "scores"
+                                                       else pa.string()))])  # fmt: skip
