@@ -23,4 +23,19 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra hidden
 from visitation.cohort._layout import Column, Layout, layout
 from visitation.cohort._sql import DIALECTS, CohortQuery, compile_sql
 
-__all__ = ["DIALECTS", "CohortQuery", "Column", "Layout", "compile_sql", "layout"]
+from visitation.cohort._evaluate import CohortResult, evaluate_cohort
+from visitation.cohort._input import CohortInputError
+from visitation.cohort._patients import from_patients
+
+__all__ = [
+    "DIALECTS",
+    "CohortInputError",
+    "CohortQuery",
+    "CohortResult",
+    "Column",
+    "Layout",
+    "compile_sql",
+    "evaluate_cohort",
+    "from_patients",
+    "layout",
+]
