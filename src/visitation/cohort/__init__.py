@@ -26,6 +26,7 @@ from visitation.cohort._sql import DIALECTS, CohortQuery, compile_sql
 from visitation.cohort._evaluate import CohortResult, evaluate_cohort
 from visitation.cohort._input import CohortInputError
 from visitation.cohort._patients import from_patients
+from visitation.cohort._synthetic import synthetic
 
 __all__ = [
     "DIALECTS",
@@ -38,4 +39,5 @@ __all__ = [
     "evaluate_cohort",
     "from_patients",
     "layout",
+    "synthetic",
 ]

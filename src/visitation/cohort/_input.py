@@ -47,7 +47,8 @@ def read_table(table: Any, *, source: str | None = None) -> pa.Table:
         if suffix in (".parquet", ".pq"):
             import pyarrow.parquet as pq
 
-            return pq.read_table(path)
+            text = [c.path for c in pq.ParquetFile(path).schema if c.physical_type == "BYTE_ARRAY"]
+            return pq.read_table(path, read_dictionary=text)  # strings stay dictionary-coded
         if suffix == ".csv":
             import pyarrow.csv as pcsv
 
@@ -183,7 +184,11 @@ def to_layout(table: pa.Table, id_column: str, lay: Layout, keep: Sequence[str] 
         if name not in names:
             out[name] = pa.nulls(n, _ARROW[cols[0].type])
             continue
-        values = _as(c, name, table.column(name), cols[0].type)
+        column = table.column(name)
+        if spec.kind == "enum" and pa.types.is_dictionary(column.type):
+            out[name] = _dictionary_choice(c, name, column, spec.vocabulary)
+            continue
+        values = _as(c, name, column, cols[0].type)
         if spec.kind == "enum":
             outside = _outside(values, spec.vocabulary)
             if pc.any(pc.fill_null(outside, False)).as_py():
@@ -268,6 +273,26 @@ def _as(c: _Checker, name: str, col: pa.ChunkedArray, sql_type: str) -> pa.Chunk
     raise c.fail(name, 0, f"the column holds {t}, not {want}")
 
 
+def _dictionary_choice(
+    c: _Checker, name: str, col: pa.ChunkedArray, vocabulary: Sequence[str]
+) -> pa.Array:
+    """A dictionary-coded choice column checked on its dictionary (kept coded: fast)."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not (pa.types.is_string(arr.type.value_type) or pa.types.is_large_string(arr.type.value_type)):
+        raise c.fail(name, 0, f"the column holds {arr.type}, not text")
+    bad_entry = pc.invert(pc.is_in(arr.dictionary, pa.array(list(vocabulary))))
+    if pc.any(bad_entry).as_py():
+        rows = pc.fill_null(pc.take(bad_entry, arr.indices), False)
+        if pc.any(rows).as_py():
+            row = _first_row(rows)
+            v = arr[row].as_py()
+            raise c.fail(name, row, f"'{v}' is not one of {', '.join(vocabulary)}"
+                         f"{_hint(str(v), vocabulary)}")  # fmt: skip
+    return pa.DictionaryArray.from_arrays(
+        arr.indices.cast(pa.int32()), arr.dictionary.cast(pa.string())
+    )
+
+
 def _parse_dates(c: _Checker, name: str, text: pa.ChunkedArray) -> pa.ChunkedArray:
     try:
         return pc.strptime(text, format="%Y-%m-%d", unit="s").cast(pa.date32())
@@ -301,25 +326,34 @@ def _set_columns(
         out[cols[0].name] = size
         return out
     flat = pc.list_flatten(arr)
+    coded = None
     if pa.types.is_dictionary(flat.type):
-        flat = flat.cast(flat.type.value_type)
+        coded = flat
+        flat = flat.dictionary
     if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
         raise c.fail(name, 0, f"set members are text, not {flat.type}")
     parents = pc.list_parent_indices(arr)
     vocabulary = FACTS[name].vocabulary
     if vocabulary:
         outside = _outside(flat, vocabulary)
+        if coded is not None:
+            outside = pc.take(outside, coded.indices)
         if pc.any(outside).as_py():
             k = _first_row(outside)
             row = parents[k].as_py()
-            v = flat[k].as_py()
+            v = (coded if coded is not None else flat)[k].as_py()
             raise c.fail(name, row, f"'{v}' is not one of {', '.join(vocabulary)}"
                          f"{_hint(str(v), vocabulary)}")  # fmt: skip
     out[cols[0].name] = size
     recorded = pc.is_valid(arr)
     parents_np = parents.to_numpy()
+    codes = coded.indices.to_numpy(zero_copy_only=False) if coded is not None else None
     for col_spec in cols[1:]:
-        hit = pc.equal(flat, col_spec.member).to_numpy(zero_copy_only=False)
+        if codes is not None:
+            where = pc.index(flat, col_spec.member).as_py()
+            hit = codes == where
+        else:
+            hit = pc.equal(flat, col_spec.member).to_numpy(zero_copy_only=False)
         has = np.zeros(len(arr), dtype=bool)
         has[parents_np[hit]] = True
         out[col_spec.name] = pc.if_else(recorded, pa.array(has), None)
