@@ -9,9 +9,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from visitation import CompiledRuleSet, Patient, evaluate_core, resolve
+from visitation import CompiledRuleSet, Patient, compile_ruleset, evaluate_core, resolve
 from visitation.cohort import evaluate_cohort, from_patients
-from visitation.testing import patients
+from visitation.testing import patients, rule_sets
 
 BUNDLED = ("dk-national@1.0.0", "dk-national@2.0.0", "dk-hovedstaden@1.0.0", "dk-midtjylland@1.0.0")
 
@@ -52,12 +52,16 @@ def assert_agrees(ps: Sequence[Patient], compiled: CompiledRuleSet, on: date, en
         core = evaluate_core(compiled, p.__dict__, on)
         got = [row[cr.rule.id] for cr in compiled.rules]
         assert got == core.statuses, (p, got, core.statuses)
-        for (pid, _), verdict, missing in zip(compiled.pathways, core.verdicts, core.missing, strict=True):
+        for (pid, _), verdict, missing in zip(
+            compiled.pathways, core.verdicts, core.missing, strict=True
+        ):
             assert row[f"verdict:{pid}"] == verdict, (p, pid)
             assert row[f"missing:{pid}"] == missing, (p, pid, row[f"missing:{pid}"], missing)
         for cr in compiled.indicators:
             assert row[cr.rule.id] == cr.test(p.__dict__, on), (p, cr.rule.id)
 
 
-def bundled(spec: str, on: date) -> CompiledRuleSet:
-    return resolve(spec, on)
+def compiled_rule_sets() -> st.SearchStrategy[CompiledRuleSet]:
+    """The bundled rule sets and generated ones (every operator, definitions in definitions)."""
+    bundled = st.sampled_from(BUNDLED).map(lambda spec: resolve(spec, date(2026, 11, 23)))
+    return st.one_of(bundled, rule_sets().map(compile_ruleset))

@@ -20,12 +20,11 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra hidden
         "pip install 'visitation[cohort]'"
     ) from exc
 
-from visitation.cohort._layout import Column, Layout, layout
-from visitation.cohort._sql import DIALECTS, CohortQuery, compile_sql
-
 from visitation.cohort._evaluate import CohortResult, evaluate_cohort
 from visitation.cohort._input import CohortInputError
+from visitation.cohort._layout import Column, Layout, layout
 from visitation.cohort._patients import from_patients
+from visitation.cohort._sql import DIALECTS, CohortQuery, compile_sql
 from visitation.cohort._synthetic import synthetic
 
 __all__ = [

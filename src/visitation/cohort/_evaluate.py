@@ -13,7 +13,13 @@ import pyarrow.compute as pc
 from visitation import CompiledRuleSet, resolve
 from visitation.cohort._engines import INPUT_TABLE, dialect_of, run
 from visitation.cohort._input import EXTRA_COLUMNS, read_table, to_layout
-from visitation.cohort._sql import GROUP_COLUMNS, CohortQuery, PathwayColumns, compile_sql, mask_to_facts
+from visitation.cohort._sql import (
+    GROUP_COLUMNS,
+    CohortQuery,
+    PathwayColumns,
+    compile_sql,
+    mask_to_facts,
+)
 
 __all__ = ["CohortResult", "evaluate_cohort"]
 

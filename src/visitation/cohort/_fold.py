@@ -1,88 +1,162 @@
-"""Fold a condition tree into a SQL truth expression and its missing-fact occurrences."""
+"""The SQL algebra: the core's fold over conditions, with each operator's ``sql`` form.
+
+:func:`visitation.fold` walks a rule's condition (each definition once); this algebra says
+what each node is in SQL. A leaf is its operator's ``sql`` form from
+:data:`visitation.OPERATORS` (a template such as ``v >= c`` or ``any_of(v = c)``, parsed
+by sqlglot once), with the placeholders replaced by expression nodes: the fact's value or
+columns from the portable layout, and the rule's literal as a SQL literal node. Nothing
+here reads a rule tree its own way or defines an operator's meaning.
+
+Each node folds to a :class:`Node`: its truth (a predicate that is NULL when unknown) and
+its *occurrences*, the facts the reference evaluator lists as missing when the node is
+unknown, in its order, each with the condition under which it is listed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+import sqlglot
 from sqlglot import exp
 
-from visitation import FACTS, CompiledRuleSet
+from visitation import FACTS, OPERATORS, CompiledRuleSet, Operator, fold
 
 if TYPE_CHECKING:
-    from visitation.cohort._sql import Occurrence, _Builder
+    from visitation.cohort._sql import Builder
 
-__all__ = ["fold_condition", "text_set_members"]
+__all__ = ["Node", "SqlAlgebra", "instantiate", "text_set_members"]
 
-
-def fold_condition(
-    condition: Any, definitions: Mapping[str, Any], b: _Builder
-) -> tuple[exp.Expression, list[Occurrence]]:
-    truth, occ, _ = _fold(condition, definitions, b)
-    return truth, occ
+Occurrence = tuple[str, exp.Expression]
 
 
-def _fold(
-    condition: Any, definitions: Mapping[str, Any], b: _Builder
-) -> tuple[exp.Expression, list[Occurrence], bool]:
-    """(truth, occurrences) of a condition: the truth predicate (NULL = unknown) and, in
-    the reference evaluator's order, each fact occurrence with the condition under which
-    it is listed as missing (given that the enclosing rule is unknown)."""
-    from visitation.cohort._sql import _and, _case, _lit, _paren
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A folded condition: truth, missing-fact occurrences, and whether each occurrence's
+    condition already implies that the node is unknown (true for leaves)."""
 
-    kind = type(condition).__name__
-    if kind == "Leaf":
-        truth = b.leaf(condition.fact, condition.operator, condition.value)
-        if condition.operator == "recorded":
-            return truth, [], True
-        return truth, b.unrecorded(condition.fact), True
-    if kind == "Use":
-        return _fold(definitions[condition.use], definitions, b)
-    if kind == "Not":
-        inner, occ, implied = _fold(condition.not_, definitions, b)
-        return exp.not_(_paren(inner)), occ, implied
-    if kind in ("AllOf", "AnyOf", "AtLeastNOf"):
-        if kind == "AllOf":
-            parts = condition.all
-        elif kind == "AnyOf":
-            parts = condition.any
-        else:
-            parts = condition.at_least_n_of.of
-        folded = [_fold(p, definitions, b) for p in parts]
-        truths = [t for t, _, _ in folded]
-        if kind == "AllOf":
-            from visitation.cohort._sql import _and as combine
-        elif kind == "AnyOf":
-            from visitation.cohort._sql import _or as combine
-        if kind in ("AllOf", "AnyOf"):
-            truth = combine(truths)
-        else:
-            n = condition.at_least_n_of.n
-            true = _sum([_case([(t.copy(), _lit(1))], _lit(0)) for t in truths])
-            unknown = _sum([_case([(b.unknown(t.copy()), _lit(1))], _lit(0)) for t in truths])
-            count = _case(
-                [
-                    (exp.GTE(this=exp.paren(true), expression=_lit(n)), _lit(1)),
-                    (
-                        exp.LT(
-                            this=exp.paren(exp.Add(this=exp.paren(true.copy()),
-                                                   expression=exp.paren(unknown))),
-                            expression=_lit(n),
-                        ),
-                        _lit(0),
-                    ),
-                ]
-            )
-            truth = exp.EQ(this=count, expression=_lit(1))
-        occurrences: list[Occurrence] = []
-        for t, occ, implied in folded:
-            if implied:  # a leaf's condition already says it is unknown
-                occurrences += occ
-                continue
-            node_unknown = b.unknown(t.copy())
-            occurrences += [(f, _and([node_unknown.copy(), c])) for f, c in occ]
-        return truth, occurrences, False
-    raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
+    truth: exp.Expression
+    occurrences: tuple[Occurrence, ...]
+    implied: bool
+
+    def copy(self) -> Node:
+        return Node(
+            self.truth.copy(), tuple((f, c.copy()) for f, c in self.occurrences), self.implied
+        )
+
+
+@functools.cache
+def template(name: str) -> exp.Expression:
+    """The parsed ``sql`` form of an operator."""
+    return sqlglot.parse_one(OPERATORS[name].forms["sql"], read="duckdb")
+
+
+def _days_before(on: date, days: int) -> date:
+    try:
+        return on - timedelta(days=days)
+    except OverflowError:  # before the first date: every date is on or after it
+        return date.min
+
+
+def instantiate(op: Operator, fact: str, literal: Any, b: Builder) -> exp.Expression:
+    """The operator's ``sql`` form for one leaf, every placeholder an expression node."""
+    from visitation.cohort._sql import and_, lit, or_
+
+    def substitute(node: exp.Expression, c: Any) -> exp.Expression:
+        def replace(n: exp.Expression) -> exp.Expression:
+            if isinstance(n, exp.Anonymous):
+                name = n.name.lower()
+                if name in ("any_of", "all_of"):
+                    parts = [substitute(n.expressions[0].copy(), x) for x in dict.fromkeys(c)]
+                    return or_(parts) if name == "any_of" else and_(parts)
+                if name == "member":
+                    return b.member(fact, c)
+                if name == "size":
+                    return b.size(fact)
+                if name == "known":
+                    return exp.paren(b.known(fact))
+                if name == "days_before":
+                    return lit(_days_before(b.on, c))
+                raise ValueError(f"unknown placeholder {n.name}() in the sql form of {op.name}")
+            if isinstance(n, exp.Column) and not n.table:
+                if n.name == "v":
+                    return b.fact_value(fact)
+                if n.name == "c":
+                    return lit(c)
+                if n.name == "evaluation_date":
+                    return lit(b.on)
+            return n
+
+        return node.transform(replace)
+
+    return _simplify(substitute(template(op.name).copy(), literal))
+
+
+def _simplify(e: exp.Expression) -> exp.Expression:
+    """``P = TRUE`` → ``P`` and ``P = FALSE`` → ``NOT P`` for a predicate ``P`` that is never
+    NULL (``known(v) = c``): a boolean compared with a boolean is not valid T-SQL."""
+    if (
+        isinstance(e, exp.EQ)
+        and isinstance(e.expression, exp.Boolean)
+        and isinstance(e.this, exp.Paren)
+    ):
+        return e.this if e.expression.this else exp.not_(e.this)
+    return e
+
+
+class SqlAlgebra:
+    """The meaning of each node in SQL (an :class:`visitation.Algebra` of :class:`Node`)."""
+
+    def __init__(self, b: Builder) -> None:
+        self.b = b
+
+    def leaf(self, leaf: Any, op: Operator) -> Node:
+        truth = instantiate(op, leaf.fact, leaf.value, self.b)
+        occurrences = () if op.never_unknown else tuple(self.b.unrecorded(leaf.fact))
+        return Node(truth, occurrences, True)
+
+    def _occurrences(self, parts: Sequence[Node]) -> tuple[Occurrence, ...]:
+        """A combination's missing facts: those of its unknown parts, in order."""
+        out: list[Occurrence] = []
+        for p in parts:
+            if p.implied:  # a leaf's condition already says it is unknown
+                out += p.occurrences
+            else:
+                unknown = self.b.unknown(p.truth.copy())
+                out += [(f, self.b.and_([unknown.copy(), c])) for f, c in p.occurrences]
+        return tuple(out)
+
+    def all(self, parts: Sequence[Node]) -> Node:
+        return Node(self.b.and_([p.truth for p in parts]), self._occurrences(parts), False)
+
+    def any(self, parts: Sequence[Node]) -> Node:
+        return Node(self.b.or_([p.truth for p in parts]), self._occurrences(parts), False)
+
+    def negate(self, part: Node) -> Node:
+        return Node(exp.not_(exp.paren(part.truth)), part.occurrences, part.implied)
+
+    def at_least(self, n: int, parts: Sequence[Node]) -> Node:
+        """Kleene count: met with ``n`` met parts, not met when even the unknown parts
+        could not make ``n``, else unknown (1 / 0 / NULL compared with 1)."""
+        from visitation.cohort._sql import case, lit
+
+        b = self.b
+        true = _sum([case([(p.truth.copy(), lit(1))], lit(0)) for p in parts])
+        unknown = _sum([case([(b.unknown(p.truth.copy()), lit(1))], lit(0)) for p in parts])
+        both = exp.Add(this=exp.paren(true.copy()), expression=exp.paren(unknown))
+        count = case(
+            [
+                (exp.GTE(this=exp.paren(true), expression=lit(n)), lit(1)),
+                (exp.LT(this=exp.paren(both), expression=lit(n)), lit(0)),
+            ]
+        )
+        return Node(exp.EQ(this=count, expression=lit(1)), self._occurrences(parts), False)
+
+    def use(self, name: str, definition: Node) -> Node:
+        return definition.copy()  # shared by every use: each gets its own nodes
 
 
 def _sum(terms: list[exp.Expression]) -> exp.Expression:
@@ -92,43 +166,46 @@ def _sum(terms: list[exp.Expression]) -> exp.Expression:
     return total
 
 
+def fold_rule(when: Any, definitions: Mapping[str, Any], b: Builder, memo: dict[str, Node]) -> Node:
+    """A rule's condition folded to SQL (definitions shared through ``memo``)."""
+    return fold(when, SqlAlgebra(b), definitions, memo=memo)
+
+
+class _Leaves:
+    """The leaves of a condition, definitions expanded (an algebra of lists)."""
+
+    def leaf(self, leaf: Any, op: Operator) -> list[Any]:
+        return [leaf]
+
+    def all(self, parts: Sequence[list[Any]]) -> list[Any]:
+        return [x for p in parts for x in p]
+
+    def any(self, parts: Sequence[list[Any]]) -> list[Any]:
+        return [x for p in parts for x in p]
+
+    def at_least(self, n: int, parts: Sequence[list[Any]]) -> list[Any]:
+        return [x for p in parts for x in p]
+
+    def negate(self, part: list[Any]) -> list[Any]:
+        return part
+
+    def use(self, name: str, definition: list[Any]) -> list[Any]:
+        return definition
+
+
 def text_set_members(compiled: CompiledRuleSet) -> dict[str, list[str]]:
-    """Per free-text set fact, the values the rule set's set operators name."""
+    """Per free-text set fact, the values the rule set's set operators name (each gets a
+    member column in the layout)."""
     out: dict[str, list[str]] = {}
-    for leaf in leaves_of(compiled):
-        spec = FACTS.get(leaf.fact)
-        if spec is None or spec.kind != "set" or spec.vocabulary:
-            continue
-        if leaf.operator == "contains":
-            out.setdefault(leaf.fact, []).append(leaf.value)
-        elif leaf.operator in ("contains_any", "contains_all"):
-            out.setdefault(leaf.fact, []).extend(leaf.value)
-    return out
-
-
-def leaves_of(compiled: CompiledRuleSet) -> list[Any]:
-    """Every leaf of every rule and indicator, definitions expanded."""
     defs = compiled.ruleset.definitions
-    out: list[Any] = []
-
-    def walk(c: Any) -> None:
-        kind = type(c).__name__
-        if kind == "Leaf":
-            out.append(c)
-        elif kind == "Use":
-            walk(defs[c.use])
-        elif kind == "Not":
-            walk(c.not_)
-        elif kind == "AllOf":
-            for p in c.all:
-                walk(p)
-        elif kind == "AnyOf":
-            for p in c.any:
-                walk(p)
-        else:
-            for p in c.at_least_n_of.of:
-                walk(p)
-
+    memo: dict[str, list[Any]] = {}
     for cr in [*compiled.rules, *compiled.indicators]:
-        walk(cr.rule.when)
+        for leaf in fold(cr.rule.when, _Leaves(), defs, memo=memo):
+            spec = FACTS.get(leaf.fact)
+            if spec is None or spec.kind != "set" or spec.vocabulary:
+                continue
+            if leaf.operator == "contains":
+                out.setdefault(leaf.fact, []).append(leaf.value)
+            elif leaf.operator in ("contains_any", "contains_all"):
+                out.setdefault(leaf.fact, []).extend(leaf.value)
     return out

@@ -69,11 +69,9 @@ def read_table(table: Any, *, source: str | None = None) -> pa.Table:
     if module == "pandas":
         return pa.Table.from_pandas(table, preserve_index=False)
     if module == "polars":
-        arrow: pa.Table = table.to_arrow()
-        return arrow
+        return pa.table(table.to_arrow())
     if module in ("duckdb", "_duckdb"):
-        arrow = table.to_arrow_table()
-        return arrow
+        return pa.table(table.to_arrow_table())
     if hasattr(table, "__arrow_c_stream__"):
         return pa.table(table)
     raise CohortInputError(
@@ -100,9 +98,7 @@ class _Checker:
 
     def fail(self, column: str, row: int, message: str) -> CohortInputError:
         pid = self.table.column(self.id_column)[row].as_py()
-        return CohortInputError(
-            f"column '{column}', row {row + 1} (patient {pid!r}): {message}"
-        )
+        return CohortInputError(f"column '{column}', row {row + 1} (patient {pid!r}): {message}")
 
     def bad(self, column: str, mask: Any, values: Any, message: str) -> None:
         if pc.any(pc.fill_null(mask, False)).as_py():
@@ -212,7 +208,7 @@ def to_layout(table: pa.Table, id_column: str, lay: Layout, keep: Sequence[str] 
         out[name] = values
     both = pc.and_(pc.is_valid(out["age"]), pc.is_valid(out["birth_date"]))
     c.bad("birth_date", both, out["birth_date"],
-          "both age and birth_date are recorded; give one (a birth date gives the age)")  # fmt: skip
+          "both age and birth_date are recorded; give one")  # fmt: skip
     for k in keep:
         if k in names and k not in out:
             out[k] = table.column(k)
@@ -278,7 +274,9 @@ def _dictionary_choice(
 ) -> pa.Array:
     """A dictionary-coded choice column checked on its dictionary (kept coded: fast)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if not (pa.types.is_string(arr.type.value_type) or pa.types.is_large_string(arr.type.value_type)):
+    if not (
+        pa.types.is_string(arr.type.value_type) or pa.types.is_large_string(arr.type.value_type)
+    ):
         raise c.fail(name, 0, f"the column holds {arr.type}, not text")
     bad_entry = pc.invert(pc.is_in(arr.dictionary, pa.array(list(vocabulary))))
     if pc.any(bad_entry).as_py():

@@ -33,7 +33,9 @@ def _plain(value: Any) -> Any:
 
 
 def from_patients(
-    patients: Iterable[Patient | Mapping[str, Any]], *, id_column: str = "patient_id",
+    patients: Iterable[Patient | Mapping[str, Any]],
+    *,
+    id_column: str = "patient_id",
     ids: Iterable[Any] | None = None,
 ) -> pa.Table:
     """One row per patient, one column per fact (``None`` stays null); ids 1, 2, ... unless

@@ -18,9 +18,9 @@ AND, OR and NOT are SQL's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlglot
@@ -116,11 +116,12 @@ def mask_to_facts(occurrences: Sequence[str], masks: Sequence[int]) -> list[str]
 # --------------------------------------------------------------------------------------
 
 
-def _col(name: str) -> exp.Column:
+def col(name: str) -> exp.Column:
+    """A quoted column reference."""
     return exp.column(exp.to_identifier(name, quoted=True))
 
 
-def _lit(value: Any) -> exp.Expression:
+def lit(value: Any) -> exp.Expression:
     """A value from a rule file (or the evaluation date) as a SQL literal node."""
     if isinstance(value, bool):
         return exp.Boolean(this=value)
@@ -137,41 +138,46 @@ def _paren(e: exp.Expression) -> exp.Expression:
     return e if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Paren) else exp.paren(e)
 
 
-def _and(parts: Sequence[exp.Expression]) -> exp.Expression:
+def and_(parts: Sequence[exp.Expression]) -> exp.Expression:
+    """Kleene AND of predicates (SQL's own)."""
     if len(parts) == 1:
         return parts[0]
     return exp.and_(*[_paren(p) for p in parts])
 
 
-def _or(parts: Sequence[exp.Expression]) -> exp.Expression:
+def or_(parts: Sequence[exp.Expression]) -> exp.Expression:
+    """Kleene OR of predicates (SQL's own)."""
     if len(parts) == 1:
         return parts[0]
     return exp.or_(*[_paren(p) for p in parts])
 
 
-def _case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: Any = None) -> exp.Case:
-    case = exp.Case()
+def case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: Any = None) -> exp.Case:
+    """``CASE WHEN .. THEN .. [ELSE ..] END``."""
+    out = exp.Case()
     for cond, then in whens:
-        case = case.when(cond, then)
+        out = out.when(cond, then)
     if default is not None:
-        case = case.else_(default)
-    return case
+        out = out.else_(default)
+    return out
 
 
-class _Builder:
-    """Truth expressions for one rule set on one evaluation date, in one dialect family."""
+class Builder:
+    """Columns and facts of the portable layout as expressions, for one rule set on one
+    evaluation date; ``booleans`` is False for T-SQL (no boolean values, only predicates)."""
 
-    def __init__(self, compiled: CompiledRuleSet, on: date, lay: Layout, booleans: bool) -> None:
-        self.compiled = compiled
+    def __init__(self, on: date, lay: Layout, booleans: bool) -> None:
         self.on = on
         self.layout = lay
         self.booleans = booleans
         self.reads: dict[str, None] = {}
 
-    # --- columns ------------------------------------------------------------------------
+    and_ = staticmethod(and_)
+    or_ = staticmethod(or_)
+
     def column(self, name: str) -> exp.Column:
         self.reads[name] = None
-        return _col(name)
+        return col(name)
 
     def truthy(self, e: exp.Expression) -> exp.Expression:
         """A truth-valued column as a predicate."""
@@ -181,43 +187,43 @@ class _Builder:
         """TRUE exactly when the predicate is NULL (unknown)."""
         if self.booleans:
             return exp.Is(this=_paren(predicate), expression=exp.Null())
-        flag = _case(
-            [(predicate, exp.Literal.number(0)), (exp.not_(_paren(predicate)), _lit(0))], _lit(1)
-        )
-        return exp.EQ(this=flag, expression=_lit(1))
+        flag = case([(predicate, lit(0)), (exp.not_(_paren(predicate.copy())), lit(0))], lit(1))
+        return exp.EQ(this=flag, expression=lit(1))
 
     def value(self, predicate: exp.Expression) -> exp.Expression:
         """A predicate as a value to select (T-SQL has no boolean values: 1/0/NULL)."""
         if self.booleans:
             return predicate
-        return _case([(predicate, _lit(1)), (exp.not_(_paren(predicate)), _lit(0))])
+        return case([(predicate, lit(1)), (exp.not_(_paren(predicate.copy())), lit(0))])
 
     # --- facts ----------------------------------------------------------------------
     def age_from(self, born: exp.Expression) -> exp.Expression:
-        """Whole years from ``born`` to the evaluation date, as ``age_on`` counts them."""
+        """Whole years from ``born`` to the evaluation date, as ``age_on`` counts them:
+        year difference, less one while the birthday (month, day) is still to come (a
+        29 February birthday is still to come on 28 February)."""
         on = self.on
 
         def part(unit: str) -> exp.Expression:
             return exp.Extract(this=exp.var(unit), expression=born.copy())
 
-        later = _or(
+        later = or_(
             [
-                exp.GT(this=part("MONTH"), expression=_lit(on.month)),
-                _and(
+                exp.GT(this=part("MONTH"), expression=lit(on.month)),
+                and_(
                     [
-                        exp.EQ(this=part("MONTH"), expression=_lit(on.month)),
-                        exp.GT(this=part("DAY"), expression=_lit(on.day)),
+                        exp.EQ(this=part("MONTH"), expression=lit(on.month)),
+                        exp.GT(this=part("DAY"), expression=lit(on.day)),
                     ]
                 ),
             ]
         )
         return exp.Sub(
-            this=exp.Sub(this=_lit(on.year), expression=part("YEAR")),
-            expression=exp.paren(_case([(later, _lit(1))], _lit(0))),
+            this=exp.Sub(this=lit(on.year), expression=part("YEAR")),
+            expression=exp.paren(case([(later, lit(1))], lit(0))),
         )
 
     def fact_value(self, fact: str) -> exp.Expression:
-        """The value of a scalar fact, derived ones computed from their inputs."""
+        """The value of a scalar fact; a derived one computed from its inputs."""
         if fact == "age":
             return exp.Coalesce(
                 this=self.column("age"), expressions=[self.age_from(self.column("birth_date"))]
@@ -232,9 +238,9 @@ class _Builder:
 
     def unrecorded(self, fact: str) -> list[tuple[str, exp.Expression]]:
         """What to record when the fact has no value: (fact name, condition) pairs, as
-        ``missing_inputs`` names them (a derived fact's unrecorded inputs)."""
+        the reference names them (a derived fact's unrecorded inputs; ``age`` itself)."""
         if fact == "age":
-            return [("age", _and([self.null("age"), self.null("birth_date")]))]
+            return [("age", and_([self.null("age"), self.null("birth_date")]))]
         if fact == "reception_wait_days":
             return [(i, self.null(i)) for i in ("referral_received_on", "first_contact_on")]
         return [(fact, self.null(fact))]
@@ -244,89 +250,23 @@ class _Builder:
         name = fact + "__size" if spec.kind in ("set", "scores") else fact
         return exp.Is(this=self.column(name), expression=exp.Null())
 
-    # --- operators ------------------------------------------------------------------
-    def leaf(self, fact: str, op: str, arg: Any) -> exp.Expression:
-        if op == "recorded":
-            known = exp.not_(_paren(_and([c for _, c in self.unrecorded(fact)])))
-            if fact == "reception_wait_days":
-                known = _and([exp.not_(c) for _, c in self.unrecorded(fact)])
-            present = known if arg else exp.not_(_paren(known))
-            return present
-        return _OPERATOR_SQL[op](self, fact, arg)
+    def known(self, fact: str) -> exp.Expression:
+        """Whether the fact has a value (never NULL)."""
+        if fact == "reception_wait_days":
+            return and_([exp.not_(c) for _, c in self.unrecorded(fact)])
+        ((_, missing),) = self.unrecorded(fact)
+        return exp.not_(_paren(missing))
 
     def member(self, fact: str, value: str) -> exp.Expression:
         return self.truthy(self.column(self.layout.member(fact, value)))
 
-
-def _compare(kind: type[exp.Binary]) -> Callable[[_Builder, str, Any], exp.Expression]:
-    def form(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-        return kind(this=b.fact_value(fact), expression=_lit(arg))
-
-    return form
-
-
-def _in(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    v = b.fact_value(fact)
-    return _or([exp.EQ(this=v.copy(), expression=_lit(a)) for a in arg])
-
-
-def _not_in(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    v = b.fact_value(fact)
-    return _and([exp.NEQ(this=v.copy(), expression=_lit(a)) for a in arg])
-
-
-def _bool_is(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    return exp.EQ(this=b.fact_value(fact), expression=_lit(bool(arg)))
-
-
-def _contains(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    return b.member(fact, arg)
-
-
-def _contains_any(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    return _or([b.member(fact, a) for a in dict.fromkeys(arg)])
-
-
-def _contains_all(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    return _and([b.member(fact, a) for a in dict.fromkeys(arg)])
-
-
-def _size_at_least(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    return exp.GTE(this=b.column(fact + "__size"), expression=_lit(arg))
-
-
-def _within_days(b: _Builder, fact: str, arg: Any) -> exp.Expression:
-    v = b.fact_value(fact)
-    start = b.on - timedelta(days=arg)
-    return _and(
-        [exp.GTE(this=v, expression=_lit(start)), exp.LTE(this=v.copy(), expression=_lit(b.on))]
-    )
-
-
-_OPERATOR_SQL: dict[str, Callable[[_Builder, str, Any], exp.Expression]] = {
-    "equals": _compare(exp.EQ),
-    "is": _bool_is,
-    "not_equals": _compare(exp.NEQ),
-    "in": _in,
-    "not_in": _not_in,
-    "at_least": _compare(exp.GTE),
-    "at_most": _compare(exp.LTE),
-    "greater_than": _compare(exp.GT),
-    "less_than": _compare(exp.LT),
-    "contains": _contains,
-    "contains_any": _contains_any,
-    "contains_all": _contains_all,
-    "size_at_least": _size_at_least,
-    "within_days": _within_days,
-}
+    def size(self, fact: str) -> exp.Expression:
+        return self.column(fact + "__size")
 
 
 # --------------------------------------------------------------------------------------
 # The query
 # --------------------------------------------------------------------------------------
-
-Occurrence = tuple[str, exp.Expression]
-"""(fact name, condition under which this occurrence is listed among the missing facts)."""
 
 
 def compile_sql(
@@ -339,53 +279,51 @@ def compile_sql(
     groups: Sequence[str] = ("diagnosis_group",),
 ) -> CohortQuery:
     """The one query of a rule set on an evaluation date (see the module docstring)."""
-    from visitation.cohort._fold import fold_condition, text_set_members
+    from visitation.cohort._fold import Node, fold_rule, text_set_members
 
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}; one of: {', '.join(DIALECTS)}")
     lay = layout(text_set_members(compiled))
-    b = _Builder(compiled, on, lay, dialect in BOOLEAN_DIALECTS)
+    b = Builder(on, lay, dialect in BOOLEAN_DIALECTS)
     rs = compiled.ruleset
-    status_of: list[tuple[str, exp.Expression, list[Occurrence]]] = []
-    for i, cr in enumerate([*compiled.rules, *compiled.indicators]):
-        truth, occurrences = fold_condition(cr.rule.when, rs.definitions, b)
-        status_of.append((f"s{i}", truth, occurrences))
-    n_rules = len(compiled.rules)
+    memo: dict[str, Node] = {}
+    folded = [fold_rule(cr.rule.when, rs.definitions, b, memo)
+              for cr in [*compiled.rules, *compiled.indicators]]  # fmt: skip
     rule_cols = tuple((cr.rule.id, cr.rule.id) for cr in compiled.rules)
     indicator_cols = tuple((cr.rule.id, cr.rule.id) for cr in compiled.indicators)
     names = [*(c for _, c in rule_cols), *(c for _, c in indicator_cols)]
 
     # Stage 1: every rule's truth as a column, next to the input columns.
-    stage1 = exp.select(exp.Star()).from_(exp.to_table(table, quoted=True) if "." not in table
-                                          else exp.to_table(table))
+    stage1 = exp.select(exp.Star()).from_(
+        exp.to_table(table, quoted=True) if "." not in table else exp.to_table(table)
+    )
     stage1 = stage1.select(
-        *[exp.alias_(b.value(t), name, quoted=True) for (_, t, _), name in
-          zip(status_of, names, strict=True)],
+        *[
+            exp.alias_(b.value(node.truth), name, quoted=True)
+            for node, name in zip(folded, names, strict=True)
+        ],
         append=True,
     )
 
     # Stage 2: verdicts and missing masks from the statuses.
     pathways: list[PathwayColumns] = []
-    outputs: list[exp.Expression] = [exp.alias_(_col(id_column), id_column, quoted=True)]
-    outputs += [exp.alias_(_col(n), n, quoted=True) for n in names]
+    outputs: list[exp.Expression] = [exp.alias_(col(id_column), id_column, quoted=True)]
+    outputs += [exp.alias_(col(n), n, quoted=True) for n in names]
     for pid, required in compiled.pathways:
-        status_cols = [_col(names[i]) for i in required]
+        status_cols = [col(names[i]) for i in required]
         verdict_name = f"verdict:{pid}"
-        if status_cols:
-            verdict = _and([b.truthy(c) for c in status_cols])
-        else:
-            verdict = exp.true()
+        verdict = and_([b.truthy(c) for c in status_cols]) if status_cols else exp.true()
         occurrences: list[str] = []
         terms: list[list[exp.Expression]] = []
         for i in required:
-            rule_unknown = exp.Is(this=_col(names[i]), expression=exp.Null())
-            for fact, cond in status_of[i][2]:
+            rule_unknown = exp.Is(this=col(names[i]), expression=exp.Null())
+            for fact, cond in folded[i].occurrences:
                 k = len(occurrences)
                 occurrences.append(fact)
                 if k % MASK_BITS == 0:
                     terms.append([])
-                bit = _lit(1 << (k % MASK_BITS))
-                terms[-1].append(_case([(_and([rule_unknown.copy(), cond.copy()]), bit)], _lit(0)))
+                bit = lit(1 << (k % MASK_BITS))
+                terms[-1].append(case([(and_([rule_unknown.copy(), cond.copy()]), bit)], lit(0)))
         masks: list[str] = []
         verdict_unknown = b.unknown(verdict)
         for w, chunk in enumerate(terms):
@@ -395,23 +333,23 @@ def compile_sql(
             mask_name = f"missing:{pid}:{w}"
             masks.append(mask_name)
             outputs.append(
-                exp.alias_(
-                    _case([(verdict_unknown.copy(), total)], _lit(0)), mask_name, quoted=True
-                )
+                exp.alias_(case([(verdict_unknown.copy(), total)], lit(0)), mask_name, quoted=True)
             )
         outputs.append(exp.alias_(b.value(verdict), verdict_name, quoted=True))
         pathways.append(PathwayColumns(pid, verdict_name, tuple(masks), tuple(occurrences)))
     age = b.fact_value("age")
     bands = [(exp.Is(this=age.copy(), expression=exp.Null()), exp.null())]
-    bands += [(exp.LT(this=age.copy(), expression=_lit(up)), _lit(label))
-              for up, label in AGE_BANDS if up is not None]
-    outputs.append(exp.alias_(_case(bands, _lit(AGE_BANDS[-1][1])), "age_band", quoted=True))
+    bands += [
+        (exp.LT(this=age.copy(), expression=lit(up)), lit(label))
+        for up, label in AGE_BANDS
+        if up is not None
+    ]
+    outputs.append(exp.alias_(case(bands, lit(AGE_BANDS[-1][1])), "age_band", quoted=True))
     group_cols = [g for g in groups if g in GROUP_COLUMNS]
     for g in group_cols:
         b.column(g) if g in FACTS else None
-        outputs.append(exp.alias_(_col(g), g, quoted=True))
+        outputs.append(exp.alias_(col(g), g, quoted=True))
     query = exp.select(*outputs).from_("s").with_("s", as_=stage1)
-    del n_rules
     return CohortQuery(
         tree=query,
         ruleset_key=rs.key,

@@ -56,10 +56,13 @@ class Summary:
         parts = [
             f"{self.ruleset_key} ({self.content_hash[:19]}…) on {self.on}: "
             f"{self.patients} patients",
-            _table(["pathway", *VERDICTS], [[r["pathway"], *(r[v] for v in VERDICTS)]
-                                             for r in self.pathways]),  # fmt: skip
-            _table(["rule", *STATUSES], [[r["rule"], *(r[s] for s in STATUSES)]
-                                         for r in self.rules]),  # fmt: skip
+            _table(
+                ["pathway", *VERDICTS],
+                [[r["pathway"], *(r[v] for v in VERDICTS)] for r in self.pathways],
+            ),
+            _table(
+                ["rule", *STATUSES], [[r["rule"], *(r[s] for s in STATUSES)] for r in self.rules]
+            ),
         ]
         for group, rows in self.groups.items():
             parts.append(
@@ -107,9 +110,11 @@ def summarise(result: CohortResult) -> Summary:
         columns: dict[str, Any] = {g: keys}
         for p in q.pathways:
             v = t.column(p.verdict)
-            for name, mask in (("eligible", pc.fill_null(v, False)),
-                               ("not_eligible", pc.fill_null(pc.invert(v), False)),
-                               ("indeterminate", pc.is_null(v))):  # fmt: skip
+            for name, mask in (
+                ("eligible", pc.fill_null(v, False)),
+                ("not_eligible", pc.fill_null(pc.invert(v), False)),
+                ("indeterminate", pc.is_null(v)),
+            ):
                 key = f"{p.id}\x00{name}"
                 columns[key] = mask.cast(pa.int64())
                 aggregates.append((key, "sum"))
@@ -117,8 +122,9 @@ def summarise(result: CohortResult) -> Summary:
         rows = []
         for row in sorted(grouped, key=lambda r: str(r[g])):
             for p in q.pathways:
-                rows.append({g: row[g], "pathway": p.id,
-                             **{v: row[f"{p.id}\x00{v}_sum"] for v in VERDICTS}})  # fmt: skip
+                rows.append(
+                    {g: row[g], "pathway": p.id, **{v: row[f"{p.id}\x00{v}_sum"] for v in VERDICTS}}
+                )
         groups[g] = rows
     return Summary(
         ruleset_key=q.ruleset_key,

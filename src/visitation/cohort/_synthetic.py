@@ -21,7 +21,7 @@ What is published and what is assumed (docs/cohort.md lists the same):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -189,7 +189,8 @@ def synthetic(
     ).astype(np.int64)
     eortc = recorded()
     cols["eortc_items"] = pa.ListArray.from_arrays(
-        pa.array(np.arange(0, 15 * n + 1, 15, dtype=np.int32)), pa.array(items.ravel()),
+        pa.array(np.arange(0, 15 * n + 1, 15, dtype=np.int32)),
+        pa.array(items.ravel()),
         mask=pa.array(~eortc),
     )
     region_idx = rng.choice(len(REGIONS), size=n, p=np.array(REGION_SHARES)).astype(np.int32)
@@ -201,7 +202,10 @@ def synthetic(
 
 
 def _sets(
-    rng: np.random.Generator, n: int, members: tuple[str, ...], shares: tuple[float, ...],
+    rng: np.random.Generator,
+    n: int,
+    members: tuple[str, ...],
+    shares: tuple[float, ...],
     known: np.ndarray,
 ) -> pa.Array:
     """A list<string> column: each member present with its share; null where not known."""
