@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -28,7 +28,7 @@ PG_TIMEOUT = 60
 """Seconds to wait for the server to start or stop."""
 
 
-def missing(what: str) -> None:
+def missing(what: str) -> NoReturn:
     """A required engine is absent: fail under CI, skip loudly elsewhere."""
     message = f"cohort engine tests need {what}"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

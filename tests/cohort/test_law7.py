@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohort._law7 import DATES, assert_agrees, cohorts, compiled_rule_sets
-
 from visitation import CompiledRuleSet
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -17,7 +16,9 @@ _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_
 
 @settings(max_examples=120, deadline=None, suppress_health_check=_SLOW)
 @given(data=st.data(), rules=compiled_rule_sets(), on=st.sampled_from(DATES))
-def test_duckdb_agrees_with_the_reference(data: st.DataObject, rules: CompiledRuleSet, on: date) -> None:
+def test_duckdb_agrees_with_the_reference(
+    data: st.DataObject, rules: CompiledRuleSet, on: date
+) -> None:
     """DuckDB's statuses, verdicts and missing facts equal evaluate_core's for generated patients."""
     ps = data.draw(cohorts(on, 40))
     assert_agrees(ps, rules, on, None)

@@ -53,7 +53,7 @@ class CohortResult:
         return self.query.on
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
     def summary(self) -> Any:
         """Counts per pathway × verdict, per rule × status and per group."""

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Node", "SqlAlgebra", "instantiate", "text_set_members"]
 
-Occurrence = tuple[str, exp.Expression]
+Occurrence = tuple[str, exp.Expr]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class Node:
     """A folded condition: truth, missing-fact occurrences, and whether each occurrence's
     condition already implies that the node is unknown (true for leaves)."""
 
-    truth: exp.Expression
+    truth: exp.Expr
     occurrences: tuple[Occurrence, ...]
     implied: bool
 
@@ -49,7 +49,7 @@ class Node:
 
 
 @functools.cache
-def template(name: str) -> exp.Expression:
+def template(name: str) -> exp.Expr:
     """The parsed ``sql`` form of an operator."""
     return sqlglot.parse_one(OPERATORS[name].forms["sql"], read="duckdb")
 
@@ -61,12 +61,12 @@ def _days_before(on: date, days: int) -> date:
         return date.min
 
 
-def instantiate(op: Operator, fact: str, literal: Any, b: Builder) -> exp.Expression:
+def instantiate(op: Operator, fact: str, literal: Any, b: Builder) -> exp.Expr:
     """The operator's ``sql`` form for one leaf, every placeholder an expression node."""
     from visitation.cohort._sql import and_, lit, or_
 
-    def substitute(node: exp.Expression, c: Any) -> exp.Expression:
-        def replace(n: exp.Expression) -> exp.Expression:
+    def substitute(node: exp.Expr, c: Any) -> exp.Expr:
+        def replace(n: exp.Expr) -> exp.Expr:
             if isinstance(n, exp.Anonymous):
                 name = n.name.lower()
                 if name in ("any_of", "all_of"):
@@ -95,7 +95,7 @@ def instantiate(op: Operator, fact: str, literal: Any, b: Builder) -> exp.Expres
     return _simplify(substitute(template(op.name).copy(), literal))
 
 
-def _simplify(e: exp.Expression) -> exp.Expression:
+def _simplify(e: exp.Expr) -> exp.Expr:
     """``P = TRUE`` → ``P`` and ``P = FALSE`` → ``NOT P`` for a predicate ``P`` that is never
     NULL (``known(v) = c``): a boolean compared with a boolean is not valid T-SQL."""
     if (
@@ -159,7 +159,7 @@ class SqlAlgebra:
         return definition.copy()  # shared by every use: each gets its own nodes
 
 
-def _sum(terms: list[exp.Expression]) -> exp.Expression:
+def _sum(terms: list[exp.Expr]) -> exp.Expr:
     total = terms[0]
     for t in terms[1:]:
         total = exp.Add(this=total, expression=t)

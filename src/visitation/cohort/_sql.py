@@ -76,7 +76,7 @@ class PathwayColumns:
 class CohortQuery:
     """One rule set's query and what its columns mean."""
 
-    tree: exp.Expression
+    tree: exp.Expr
     ruleset_key: str
     content_hash: str
     on: date
@@ -121,7 +121,7 @@ def col(name: str) -> exp.Column:
     return exp.column(exp.to_identifier(name, quoted=True))
 
 
-def lit(value: Any) -> exp.Expression:
+def lit(value: Any) -> exp.Expr:
     """A value from a rule file (or the evaluation date) as a SQL literal node."""
     if isinstance(value, bool):
         return exp.Boolean(this=value)
@@ -134,25 +134,25 @@ def lit(value: Any) -> exp.Expression:
     raise TypeError(f"no SQL literal for {value!r}")  # pragma: no cover
 
 
-def _paren(e: exp.Expression) -> exp.Expression:
+def _paren(e: exp.Expr) -> exp.Expr:
     return e if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Paren) else exp.paren(e)
 
 
-def and_(parts: Sequence[exp.Expression]) -> exp.Expression:
+def and_(parts: Sequence[exp.Expr]) -> exp.Expr:
     """Kleene AND of predicates (SQL's own)."""
     if len(parts) == 1:
         return parts[0]
     return exp.and_(*[_paren(p) for p in parts])
 
 
-def or_(parts: Sequence[exp.Expression]) -> exp.Expression:
+def or_(parts: Sequence[exp.Expr]) -> exp.Expr:
     """Kleene OR of predicates (SQL's own)."""
     if len(parts) == 1:
         return parts[0]
     return exp.or_(*[_paren(p) for p in parts])
 
 
-def case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: Any = None) -> exp.Case:
+def case(whens: Sequence[tuple[exp.Expr, exp.Expr]], default: Any = None) -> exp.Case:
     """``CASE WHEN .. THEN .. [ELSE ..] END``."""
     out = exp.Case()
     for cond, then in whens:
@@ -179,31 +179,31 @@ class Builder:
         self.reads[name] = None
         return col(name)
 
-    def truthy(self, e: exp.Expression) -> exp.Expression:
+    def truthy(self, e: exp.Expr) -> exp.Expr:
         """A truth-valued column as a predicate."""
         return e if self.booleans else exp.EQ(this=e, expression=exp.true())
 
-    def unknown(self, predicate: exp.Expression) -> exp.Expression:
+    def unknown(self, predicate: exp.Expr) -> exp.Expr:
         """TRUE exactly when the predicate is NULL (unknown)."""
         if self.booleans:
             return exp.Is(this=_paren(predicate), expression=exp.Null())
         flag = case([(predicate, lit(0)), (exp.not_(_paren(predicate.copy())), lit(0))], lit(1))
         return exp.EQ(this=flag, expression=lit(1))
 
-    def value(self, predicate: exp.Expression) -> exp.Expression:
+    def value(self, predicate: exp.Expr) -> exp.Expr:
         """A predicate as a value to select (T-SQL has no boolean values: 1/0/NULL)."""
         if self.booleans:
             return predicate
         return case([(predicate, lit(1)), (exp.not_(_paren(predicate.copy())), lit(0))])
 
     # --- facts ----------------------------------------------------------------------
-    def age_from(self, born: exp.Expression) -> exp.Expression:
+    def age_from(self, born: exp.Expr) -> exp.Expr:
         """Whole years from ``born`` to the evaluation date, as ``age_on`` counts them:
         year difference, less one while the birthday (month, day) is still to come (a
         29 February birthday is still to come on 28 February)."""
         on = self.on
 
-        def part(unit: str) -> exp.Expression:
+        def part(unit: str) -> exp.Expr:
             return exp.Extract(this=exp.var(unit), expression=born.copy())
 
         later = or_(
@@ -222,7 +222,7 @@ class Builder:
             expression=exp.paren(case([(later, lit(1))], lit(0))),
         )
 
-    def fact_value(self, fact: str) -> exp.Expression:
+    def fact_value(self, fact: str) -> exp.Expr:
         """The value of a scalar fact; a derived one computed from its inputs."""
         if fact == "age":
             return exp.Coalesce(
@@ -236,7 +236,7 @@ class Builder:
             )
         return self.column(fact)
 
-    def unrecorded(self, fact: str) -> list[tuple[str, exp.Expression]]:
+    def unrecorded(self, fact: str) -> list[tuple[str, exp.Expr]]:
         """What to record when the fact has no value: (fact name, condition) pairs, as
         the reference names them (a derived fact's unrecorded inputs; ``age`` itself)."""
         if fact == "age":
@@ -245,22 +245,22 @@ class Builder:
             return [(i, self.null(i)) for i in ("referral_received_on", "first_contact_on")]
         return [(fact, self.null(fact))]
 
-    def null(self, fact: str) -> exp.Expression:
+    def null(self, fact: str) -> exp.Expr:
         spec = FACTS[fact]
         name = fact + "__size" if spec.kind in ("set", "scores") else fact
         return exp.Is(this=self.column(name), expression=exp.Null())
 
-    def known(self, fact: str) -> exp.Expression:
+    def known(self, fact: str) -> exp.Expr:
         """Whether the fact has a value (never NULL)."""
         if fact == "reception_wait_days":
             return and_([exp.not_(c) for _, c in self.unrecorded(fact)])
         ((_, missing),) = self.unrecorded(fact)
         return exp.not_(_paren(missing))
 
-    def member(self, fact: str, value: str) -> exp.Expression:
+    def member(self, fact: str, value: str) -> exp.Expr:
         return self.truthy(self.column(self.layout.member(fact, value)))
 
-    def size(self, fact: str) -> exp.Expression:
+    def size(self, fact: str) -> exp.Expr:
         return self.column(fact + "__size")
 
 
@@ -307,14 +307,14 @@ def compile_sql(
 
     # Stage 2: verdicts and missing masks from the statuses.
     pathways: list[PathwayColumns] = []
-    outputs: list[exp.Expression] = [exp.alias_(col(id_column), id_column, quoted=True)]
+    outputs: list[exp.Expr] = [exp.alias_(col(id_column), id_column, quoted=True)]
     outputs += [exp.alias_(col(n), n, quoted=True) for n in names]
     for pid, required in compiled.pathways:
         status_cols = [col(names[i]) for i in required]
         verdict_name = f"verdict:{pid}"
         verdict = and_([b.truthy(c) for c in status_cols]) if status_cols else exp.true()
         occurrences: list[str] = []
-        terms: list[list[exp.Expression]] = []
+        terms: list[list[exp.Expr]] = []
         for i in required:
             rule_unknown = exp.Is(this=col(names[i]), expression=exp.Null())
             for fact, cond in folded[i].occurrences:
@@ -327,7 +327,7 @@ def compile_sql(
         masks: list[str] = []
         verdict_unknown = b.unknown(verdict)
         for w, chunk in enumerate(terms):
-            total: exp.Expression = chunk[0]
+            total: exp.Expr = chunk[0]
             for t in chunk[1:]:
                 total = exp.Add(this=total, expression=t)
             mask_name = f"missing:{pid}:{w}"
@@ -338,7 +338,9 @@ def compile_sql(
         outputs.append(exp.alias_(b.value(verdict), verdict_name, quoted=True))
         pathways.append(PathwayColumns(pid, verdict_name, tuple(masks), tuple(occurrences)))
     age = b.fact_value("age")
-    bands = [(exp.Is(this=age.copy(), expression=exp.Null()), exp.null())]
+    bands: list[tuple[exp.Expr, exp.Expr]] = [
+        (exp.Is(this=age.copy(), expression=exp.Null()), exp.null())
+    ]
     bands += [
         (exp.LT(this=age.copy(), expression=lit(up)), lit(label))
         for up, label in AGE_BANDS
@@ -365,6 +367,6 @@ def compile_sql(
     )
 
 
-def parse_back(sql: str, dialect: str) -> exp.Expression:
+def parse_back(sql: str, dialect: str) -> exp.Expr:
     """Parse a generated query with sqlglot (the tests check every dialect's output)."""
     return sqlglot.parse_one(sql, read=dialect)
