@@ -292,8 +292,12 @@ def _dictionary_choice(
 
 
 def _parse_dates(c: _Checker, name: str, text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """ISO dates; an impossible one (2026-02-30) names its row (strptime would roll it on)."""
     try:
-        return pc.strptime(text, format="%Y-%m-%d", unit="s").cast(pa.date32())
+        parsed = pc.strptime(text, format="%Y-%m-%d", unit="s")
+        back = pc.strftime(parsed, format="%Y-%m-%d")
+        c.bad(name, pc.not_equal(back, text), text, "'{value}' is not a valid date")
+        return parsed.cast(pa.date32())
     except pa.ArrowInvalid:
         for row, v in enumerate(text.to_pylist()):
             if v is not None:
@@ -323,37 +327,40 @@ def _set_columns(
             raise c.fail(name, 0, f"scores are whole numbers, not {flat.type}")
         out[cols[0].name] = size
         return out
-    flat = pc.list_flatten(arr)
+    # every value with the row it belongs to (values under a null row are ignored)
+    offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
+    values = arr.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    parents = np.repeat(np.arange(len(arr)), np.diff(offsets))
+    valid_np = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    counted = valid_np[parents]
     coded = None
-    if pa.types.is_dictionary(flat.type):
-        coded = flat
-        flat = flat.dictionary
-    if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
-        raise c.fail(name, 0, f"set members are text, not {flat.type}")
-    parents = pc.list_parent_indices(arr)
+    words = values
+    if pa.types.is_dictionary(values.type):
+        coded = values.indices.to_numpy(zero_copy_only=False)
+        words = values.dictionary
+    if not (pa.types.is_string(words.type) or pa.types.is_large_string(words.type)):
+        raise c.fail(name, 0, f"set members are text, not {words.type}")
     vocabulary = FACTS[name].vocabulary
     if vocabulary:
-        outside = _outside(flat, vocabulary)
-        if coded is not None:
-            outside = pc.take(outside, coded.indices)
-        if pc.any(outside).as_py():
-            k = _first_row(outside)
-            row = parents[k].as_py()
-            v = (coded if coded is not None else flat)[k].as_py()
-            raise c.fail(name, row, f"'{v}' is not one of {', '.join(vocabulary)}"
+        outside = pc.fill_null(_outside(words, vocabulary), True).to_numpy(zero_copy_only=False)
+        bad = (outside[coded] if coded is not None else outside) & counted
+        if bad.any():
+            k = int(np.argmax(bad))
+            v = values[k].as_py()
+            raise c.fail(name, int(parents[k]), f"'{v}' is not one of {', '.join(vocabulary)}"
                          f"{_hint(str(v), vocabulary)}")  # fmt: skip
     out[cols[0].name] = size
     recorded = pc.is_valid(arr)
-    parents_np = parents.to_numpy()
-    codes = coded.indices.to_numpy(zero_copy_only=False) if coded is not None else None
     for col_spec in cols[1:]:
-        if codes is not None:
-            where = pc.index(flat, col_spec.member).as_py()
-            hit = codes == where
+        if coded is not None:
+            where = pc.index(words, col_spec.member).as_py()
+            hit = coded == where
         else:
-            hit = pc.equal(flat, col_spec.member).to_numpy(zero_copy_only=False)
+            hit = pc.fill_null(pc.equal(words, col_spec.member), False).to_numpy(
+                zero_copy_only=False
+            )
         has = np.zeros(len(arr), dtype=bool)
-        has[parents_np[hit]] = True
+        has[parents[hit]] = True
         out[col_spec.name] = pc.if_else(recorded, pa.array(has), None)
     return out
 
