@@ -73,7 +73,8 @@ _PG_TYPES = {
 }
 
 
-def _postgres(query: CohortQuery, data: pa.Table, conn: Any) -> pa.Table:
+def _postgres_load(cur: Any, data: pa.Table) -> None:
+    """Create the temporary input table and fill it with COPY (values never in the text)."""
     from psycopg import sql
 
     columns = [(f.name, _PG_TYPES.get(str(f.type), "TEXT")) for f in data.schema]
@@ -87,13 +88,17 @@ def _postgres(query: CohortQuery, data: pa.Table, conn: Any) -> pa.Table:
     copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(INPUT_TABLE), sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
     )
-    rows = data.to_pylist()
+    cur.execute(create)
     names = [n for n, _ in columns]
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(create)
-        with cur.copy(copy) as cp:
-            for row in rows:
+    with cur.copy(copy) as cp:
+        for batch in data.to_batches(max_chunksize=10_000):
+            for row in batch.to_pylist():
                 cp.write_row([row[n] for n in names])
+
+
+def _postgres(query: CohortQuery, data: pa.Table, conn: Any) -> pa.Table:
+    with conn.transaction(), conn.cursor() as cur:
+        _postgres_load(cur, data)
         cur.execute(query.sql("postgres"))
         out_names = [d.name for d in cur.description]
         fetched = cur.fetchall()
