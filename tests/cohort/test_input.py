@@ -78,7 +78,9 @@ def test_unknown_column_names_a_fact_it_resembles() -> None:
     table = _small().rename_columns(
         ["prognose" if n == "prognosis" else n for n in _small().column_names]
     )
-    with pytest.raises(CohortInputError, match=r"column 'prognose' is not a fact \(did you mean 'prognosis'\?\)"):
+    with pytest.raises(
+        CohortInputError, match=r"column 'prognose' is not a fact \(did you mean 'prognosis'\?\)"
+    ):
         evaluate_cohort(table, RULES, on=ON)
 
 
@@ -86,13 +88,20 @@ def test_wrong_type_names_column_and_first_bad_row(tmp_path: Path) -> None:
     """A value of the wrong type is reported with its column, first bad row and patient id."""
     csv = tmp_path / "bad.csv"
     csv.write_text("patient_id,age,incurable\n1,70,true\n2,seventy,false\n3,x,true\n")
-    with pytest.raises(CohortInputError, match=r"column 'age', row 2 \(patient '2'\): 'seventy' is not a whole number"):
+    with pytest.raises(
+        CohortInputError,
+        match=r"column 'age', row 2 \(patient '2'\): 'seventy' is not a whole number",
+    ):
         evaluate_cohort(csv, RULES, on=ON)
     csv.write_text("patient_id,incurable\n1,true\n2,yes\n")
-    with pytest.raises(CohortInputError, match=r"column 'incurable', row 2 .*'yes' is not true or false"):
+    with pytest.raises(
+        CohortInputError, match=r"column 'incurable', row 2 .*'yes' is not true or false"
+    ):
         evaluate_cohort(csv, RULES, on=ON)
     csv.write_text("patient_id,eortc_date\n1,2026-02-30\n")
-    with pytest.raises(CohortInputError, match=r"column 'eortc_date', row 1 .*'2026-02-30' is not a valid date"):
+    with pytest.raises(
+        CohortInputError, match=r"column 'eortc_date', row 1 .*'2026-02-30' is not a valid date"
+    ):
         evaluate_cohort(csv, RULES, on=ON)
     table = pa.table({"patient_id": [1, 2], "incurable": pa.array(["a", "b"])}).cast(
         pa.schema([("patient_id", pa.int64()), ("incurable", pa.string())])
@@ -108,10 +117,19 @@ def test_values_outside_the_vocabulary_or_range_are_refused() -> None:
     """A choice outside its vocabulary (with a did-you-mean), an age above 130, an unknown set
     member and both age and birth date are refused, naming the row."""
     cases = [
-        ({"prognosis": ["weeks", "weks"]}, r"column 'prognosis', row 2 .*'weks' is not one of .*did you mean 'weeks'"),
+        (
+            {"prognosis": ["weeks", "weks"]},
+            r"column 'prognosis', row 2 .*'weks' is not one of .*did you mean 'weeks'",
+        ),
         ({"age": [70, 131]}, r"column 'age', row 2 .*131 is above 130"),
-        ({"problem_domains": [["physical"], ["socail"]]}, r"column 'problem_domains', row 2 .*'socail'"),
-        ({"age": [70, 71], "birth_date": [None, date(1950, 1, 1)]}, r"row 2 .*both age and birth_date"),
+        (
+            {"problem_domains": [["physical"], ["socail"]]},
+            r"column 'problem_domains', row 2 .*'socail'",
+        ),
+        (
+            {"age": [70, 71], "birth_date": [None, date(1950, 1, 1)]},
+            r"row 2 .*both age and birth_date",
+        ),
     ]
     for columns, message in cases:
         table = pa.table({"patient_id": [1, 2], **columns})

@@ -142,11 +142,15 @@ def test_visitation_sql_output_runs_on_postgres(
         assert got["verdict:hospice"] == row["verdict:hospice"]
 
 
-def test_visitation_sql_output_runs_on_spark(capsys: pytest.CaptureFixture[str], spark: Any) -> None:
+def test_visitation_sql_output_runs_on_spark(
+    capsys: pytest.CaptureFixture[str], spark: Any
+) -> None:
     """The printed Spark SQL query runs on a local Spark session and agrees with DuckDB."""
     compiled, data = _portable(200)
     text = _cli_sql(capsys, "spark", INPUT_TABLE)
-    expected = {r["patient_id"]: r for r in evaluate_cohort(data, compiled, on=ON).table.to_pylist()}
+    expected = {
+        r["patient_id"]: r for r in evaluate_cohort(data, compiled, on=ON).table.to_pylist()
+    }
     spark.createDataFrame(data).createOrReplaceTempView(INPUT_TABLE)
     try:
         got = spark.sql(text.rstrip().rstrip(";")).toArrow().to_pylist()
