@@ -203,29 +203,37 @@ def cmd_cohort(args: argparse.Namespace) -> int:
         return _synth(args, on)
     if args.count is not None:
         raise _Usage(f"unexpected argument {args.count} (N is for 'cohort synth N')")
-    from visitation.cohort._evaluate import evaluate_cohort
+    from visitation.cohort._evaluate import iter_cohort
+    from visitation.cohort._output import write_parquet_batches
+    from visitation.cohort._summary import Summary, merge
 
     out = Path(args.out)
     if not out.parent.exists():
         raise _Usage(f"--out {out}: the folder {out.parent} does not exist")
     engine, close = _engine(args.engine)
     progress = Progress()
+    summaries: list[Summary] = []
+
+    def tables() -> Any:
+        for part in iter_cohort(args.input, args.rules, on=on, engine=engine,
+                                id_column=args.id_column, progress=progress):  # fmt: skip
+            summaries.append(part.summary())
+            progress(f"writing {out}")
+            yield part.table
+
     try:
-        result = evaluate_cohort(args.input, args.rules, on=on, engine=engine,
-                                 id_column=args.id_column, progress=progress)  # fmt: skip
-        progress("writing " + str(out))
-        result.write(out)
+        rows = write_parquet_batches(tables(), out)
     finally:
         progress.done()
         close()
-    summary = result.summary()
+    summary = merge(summaries)
     if args.format == "json":
         import json
 
         sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(summary.render())
-        sys.stdout.write(f"\nwrote {len(result)} rows to {out}\n")
+        sys.stdout.write(f"\nwrote {rows} rows to {out}\n")
     return EXIT_OK
 
 

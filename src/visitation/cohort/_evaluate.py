@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +12,13 @@ import pyarrow.compute as pc
 
 from visitation import CompiledRuleSet, resolve
 from visitation.cohort._engines import INPUT_TABLE, dialect_of, run
-from visitation.cohort._input import EXTRA_COLUMNS, read_table, to_layout
+from visitation.cohort._input import (
+    EXTRA_COLUMNS,
+    check_ids,
+    check_names,
+    read_batches,
+    to_layout,
+)
 from visitation.cohort._sql import (
     GROUP_COLUMNS,
     CohortQuery,
@@ -21,7 +27,7 @@ from visitation.cohort._sql import (
     mask_to_facts,
 )
 
-__all__ = ["CohortResult", "evaluate_cohort"]
+__all__ = ["BATCH_ROWS", "CohortResult", "evaluate_cohort", "iter_cohort"]
 
 METADATA_KEYS = ("visitation.ruleset", "visitation.content_hash", "visitation.evaluated_on")
 
@@ -77,6 +83,10 @@ def _as_date(on: date | str) -> date:
         raise ValueError(f"evaluation date must be a date or 'YYYY-MM-DD', not {on!r}") from None
 
 
+BATCH_ROWS = 1_000_000
+"""Patients per batch: a Parquet input larger than this is read and evaluated in batches."""
+
+
 def evaluate_cohort(
     table: Any,
     rules: str | Any = "dk-national",
@@ -85,29 +95,58 @@ def evaluate_cohort(
     engine: Any = None,
     id_column: str = "patient_id",
     progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> CohortResult:
     """Evaluate every patient of ``table`` against a rule set on a date.
 
     ``table``: a Parquet or CSV path, a pandas or polars DataFrame, a pyarrow Table or a
     DuckDB relation, one row per patient (``id_column`` and fact columns). ``engine``:
     ``None`` (embedded DuckDB), a DuckDB connection, a psycopg connection or a SparkSession.
+    The whole input is checked before anything is returned (:class:`CohortInputError`).
     """
+    parts = list(iter_cohort(table, rules, on=on, engine=engine, id_column=id_column,
+                             progress=progress, batch_rows=batch_rows))  # fmt: skip
+    if len(parts) == 1:
+        return parts[0]
+    merged = pa.concat_tables([p.table for p in parts], promote_options="default")
+    return CohortResult(
+        merged.replace_schema_metadata(parts[0].table.schema.metadata), parts[0].query
+    )
+
+
+def iter_cohort(
+    table: Any,
+    rules: str | Any = "dk-national",
+    *,
+    on: date | str,
+    engine: Any = None,
+    id_column: str = "patient_id",
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> Iterator[CohortResult]:
+    """:func:`evaluate_cohort` batch by batch (bounded memory for large Parquet inputs):
+    the ids are checked over the whole table first, each batch's values before it runs."""
     day = _as_date(on)
     step = progress or (lambda _: None)
     compiled: CompiledRuleSet = resolve(rules, day)
     step("reading")
-    raw = read_table(table)
-    groups = [g for g in GROUP_COLUMNS if g in raw.column_names]
+    names, ids, batches = read_batches(table, id_column, batch_rows)
+    groups = [g for g in GROUP_COLUMNS if g in names]
     query = compile_sql(
         compiled, day, table=INPUT_TABLE, id_column=id_column, dialect=dialect_of(engine),
         groups=groups,
     )  # fmt: skip
-    step("checking")
-    data = to_layout(raw, id_column, query.layout, keep=[g for g in EXTRA_COLUMNS if g in groups])
-    step(f"evaluating {data.num_rows} patients")
-    result = run(query, data, engine)
-    step("collecting")
-    return CohortResult(assemble(query, result), query)
+    check_names(names, id_column, query.layout)
+    if ids is not None:
+        check_ids(ids, id_column)
+    total = 0 if ids is None else len(ids)
+    keep = [g for g in EXTRA_COLUMNS if g in groups]
+    for offset, batch in batches:
+        step(f"checking patients {offset + 1}-{offset + batch.num_rows} of {total}")
+        data = to_layout(batch, id_column, query.layout, keep=keep, offset=offset,
+                         ids_checked=True)  # fmt: skip
+        step(f"evaluating patients {offset + 1}-{offset + batch.num_rows} of {total}")
+        yield CohortResult(assemble(query, run(query, data, engine)), query)
 
 
 def assemble(query: CohortQuery, result: pa.Table) -> pa.Table:

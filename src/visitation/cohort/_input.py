@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,8 @@ def read_table(table: Any, *, source: str | None = None) -> pa.Table:
             raise CohortInputError(f"{path}: no such file")
         suffix = path.suffix.lower()
         if suffix in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            text = [c.path for c in pq.ParquetFile(path).schema if c.physical_type == "BYTE_ARRAY"]
-            return pq.read_table(path, read_dictionary=text)  # strings stay dictionary-coded
+            f = _parquet(path)
+            return _groups(f, range(f.num_row_groups), f.schema_arrow.names)
         if suffix == ".csv":
             import pyarrow.csv as pcsv
 
@@ -80,6 +78,62 @@ def read_table(table: Any, *, source: str | None = None) -> pa.Table:
     )
 
 
+def _parquet(path: Path) -> Any:
+    """A Parquet file whose text columns are read dictionary-coded (no string copies)."""
+    import pyarrow.parquet as pq
+
+    text = [c.path for c in pq.ParquetFile(path).schema if c.physical_type == "BYTE_ARRAY"]
+    return pq.ParquetFile(path, read_dictionary=text)
+
+
+def _groups(f: Any, groups: Sequence[int], names: Sequence[str]) -> pa.Table:
+    """Row groups read one by one (pyarrow cannot read dictionary-coded lists of several
+    row groups at once) and put together."""
+    if not groups:
+        return f.schema_arrow.empty_table()
+    return pa.concat_tables([f.read_row_group(i, columns=list(names)) for i in groups])
+
+
+def read_batches(
+    table: Any, id_column: str, batch_rows: int
+) -> tuple[list[str], pa.ChunkedArray | None, Iterator[tuple[int, pa.Table]]]:
+    """(column names, the id column when present, batches with their row offsets).
+
+    A Parquet file is read ``batch_rows`` rows at a time (strings dictionary-coded), so a
+    cohort larger than memory streams; other inputs are read whole and sliced."""
+    if isinstance(table, str | Path) and Path(table).suffix.lower() in (".parquet", ".pq"):
+        path = Path(table)
+        if not path.exists():
+            raise CohortInputError(f"{path}: no such file")
+        f = _parquet(path)
+        names = f.schema_arrow.names
+        ids = f.read(columns=[id_column]).column(id_column) if id_column in names else None
+
+        def parquet_batches() -> Iterator[tuple[int, pa.Table]]:
+            offset, rows = 0, 0
+            pending: list[int] = []
+            for i in range(f.num_row_groups):  # whole row groups, about batch_rows at a time
+                n = f.metadata.row_group(i).num_rows
+                if pending and rows + n > batch_rows:
+                    yield offset, _groups(f, pending, names)
+                    offset, pending, rows = offset + rows, [], 0
+                pending.append(i)
+                rows += n
+            if pending or offset == 0:
+                yield offset, _groups(f, pending, names)
+
+        return names, ids, parquet_batches()
+    whole = read_table(table)
+    names = whole.column_names
+    ids = whole.column(id_column) if id_column in names else None
+
+    def slices() -> Iterator[tuple[int, pa.Table]]:
+        for start in range(0, max(whole.num_rows, 1), batch_rows):
+            yield start, whole.slice(start, batch_rows)
+
+    return names, ids, slices()
+
+
 # --------------------------------------------------------------------------------------
 # Checking and conversion
 # --------------------------------------------------------------------------------------
@@ -92,13 +146,16 @@ def _first_row(mask: pa.Array | pa.ChunkedArray) -> int:
 
 
 class _Checker:
-    def __init__(self, table: pa.Table, id_column: str) -> None:
+    def __init__(self, table: pa.Table, id_column: str, offset: int = 0) -> None:
         self.table = table
         self.id_column = id_column
+        self.offset = offset
+        """Rows before this batch (row numbers in messages count from the table's start)."""
 
     def fail(self, column: str, row: int, message: str) -> CohortInputError:
         pid = self.table.column(self.id_column)[row].as_py()
-        return CohortInputError(f"column '{column}', row {row + 1} (patient {pid!r}): {message}")
+        where = row + 1 + self.offset
+        return CohortInputError(f"column '{column}', row {where} (patient {pid!r}): {message}")
 
     def bad(self, column: str, mask: Any, values: Any, message: str) -> None:
         if pc.any(pc.fill_null(mask, False)).as_py():
@@ -106,16 +163,25 @@ class _Checker:
             raise self.fail(column, row, message.format(value=values[row].as_py()))
 
 
-def check_columns(table: pa.Table, id_column: str, lay: Layout) -> None:
-    """The id column is there and unique; every other column is a fact (or ``region``)."""
-    names = table.column_names
+def check_names(names: Sequence[str], id_column: str, lay: Layout) -> None:
+    """The id column is there; every other column is a fact, a layout column or ``region``."""
     if id_column not in names:
         hint = _hint(id_column, names)
         raise CohortInputError(
             f"no id column '{id_column}'{hint}; columns: {', '.join(names)} "
             "(name the id column with id_column= / --id)"
         )
-    ids = table.column(id_column)
+    known = {*FACTS, *lay.by_name(), *EXTRA_COLUMNS}
+    for name in names:
+        if name != id_column and name not in known:
+            hint = _hint(name, [*FACTS, *EXTRA_COLUMNS])
+            raise CohortInputError(
+                f"column '{name}' is not a fact{hint}; the facts are listed in docs/facts.md"
+            )
+
+
+def check_ids(ids: pa.ChunkedArray | pa.Array, id_column: str) -> None:
+    """Every patient has an id, and no id is there twice (over the whole table)."""
     if ids.null_count:
         row = _first_row(pc.is_null(ids))
         raise CohortInputError(f"column '{id_column}', row {row + 1}: the patient id is empty")
@@ -127,13 +193,6 @@ def check_columns(table: pa.Table, id_column: str, lay: Layout) -> None:
             f"column '{id_column}': duplicate patient id {dup.as_py()!r} "
             f"(rows {rows[0] + 1} and {rows[1] + 1}); each patient is one row"
         )
-    known = {*FACTS, *lay.by_name(), *EXTRA_COLUMNS}
-    for name in names:
-        if name != id_column and name not in known:
-            hint = _hint(name, [*FACTS, *EXTRA_COLUMNS])
-            raise CohortInputError(
-                f"column '{name}' is not a fact{hint}; the facts are listed in docs/facts.md"
-            )
 
 
 def _outside(values: Any, allowed: Sequence[str]) -> Any:
@@ -156,11 +215,22 @@ for _name, _field in Patient.model_fields.items():
         _BOUNDS[_name] = (_lo, _hi)
 
 
-def to_layout(table: pa.Table, id_column: str, lay: Layout, keep: Sequence[str] = ()) -> pa.Table:
+def to_layout(
+    table: pa.Table,
+    id_column: str,
+    lay: Layout,
+    keep: Sequence[str] = (),
+    *,
+    offset: int = 0,
+    ids_checked: bool = False,
+) -> pa.Table:
     """Check every value and return the table in the portable layout: the id, every layout
-    column (NULL where the input has no such fact) and the ``keep`` columns present."""
-    check_columns(table, id_column, lay)
-    c = _Checker(table, id_column)
+    column (NULL where the input has no such fact) and the ``keep`` columns present.
+    ``offset``: rows before this batch; ``ids_checked``: the ids were checked whole."""
+    check_names(table.column_names, id_column, lay)
+    if not ids_checked:
+        check_ids(table.column(id_column), id_column)
+    c = _Checker(table, id_column, offset)
     n = table.num_rows
     out: dict[str, pa.Array | pa.ChunkedArray] = {id_column: table.column(id_column)}
     names = set(table.column_names)

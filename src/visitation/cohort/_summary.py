@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:
     from visitation.cohort._evaluate import CohortResult
 
-__all__ = ["Summary", "summarise"]
+__all__ = ["Summary", "merge", "summarise"]
 
 VERDICTS = ("eligible", "not_eligible", "indeterminate")
 STATUSES = ("met", "not_met", "unknown")
@@ -120,7 +121,7 @@ def summarise(result: CohortResult) -> Summary:
                 aggregates.append((key, "sum"))
         grouped = pa.table(columns).group_by(g).aggregate(aggregates).to_pylist()
         rows = []
-        for row in sorted(grouped, key=lambda r: str(r[g])):
+        for row in sorted(grouped, key=functools.partial(_key, g)):
             for p in q.pathways:
                 rows.append(
                     {g: row[g], "pathway": p.id, **{v: row[f"{p.id}\x00{v}_sum"] for v in VERDICTS}}
@@ -133,5 +134,48 @@ def summarise(result: CohortResult) -> Summary:
         patients=t.num_rows,
         pathways=pathways,
         rules=rules,
+        groups=groups,
+    )
+
+
+def _key(group: str, row: dict[str, Any]) -> str:
+    return str(row[group])
+
+
+def _ordered(group: str, order: dict[str, int], row: dict[str, Any]) -> tuple[str, int]:
+    return str(row[group]), order[row["pathway"]]
+
+
+def merge(parts: list[Summary]) -> Summary:
+    """One summary of several batches of the same rule set and date (counts added)."""
+    first = parts[0]
+
+    def add(rows_list: list[list[dict[str, Any]]], key: tuple[str, ...]) -> list[dict[str, Any]]:
+        out: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for rows in rows_list:
+            for r in rows:
+                k = tuple(r[f] for f in key)
+                if k not in out:
+                    out[k] = dict(r)
+                else:
+                    for f, v in r.items():
+                        if f not in key and isinstance(v, int):
+                            out[k][f] += v
+        return list(out.values())
+
+    groups = {}
+    for g in first.groups:
+        rows = add([p.groups.get(g, []) for p in parts], (g, "pathway"))
+        groups[g] = rows
+    order = {p["pathway"]: i for i, p in enumerate(first.pathways)}
+    for g, rows in groups.items():
+        rows.sort(key=functools.partial(_ordered, g, order))
+    return Summary(
+        ruleset_key=first.ruleset_key,
+        content_hash=first.content_hash,
+        on=first.on,
+        patients=sum(p.patients for p in parts),
+        pathways=add([p.pathways for p in parts], ("pathway",)),
+        rules=add([p.rules for p in parts], ("rule", "kind")),
         groups=groups,
     )
