@@ -89,12 +89,16 @@ class CohortQuery:
     groups: tuple[str, ...]
     inputs: tuple[str, ...] = field(default=())
     """The layout columns the query reads."""
+    _texts: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False, repr=False)
 
     def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
         """The query as text in one SQL dialect."""
         if dialect not in DIALECTS:
             raise ValueError(f"unknown SQL dialect {dialect!r}; one of: {', '.join(DIALECTS)}")
-        return self.tree.sql(dialect=dialect, pretty=pretty)
+        text = self._texts.get((dialect, pretty))
+        if text is None:
+            text = self._texts[(dialect, pretty)] = self.tree.sql(dialect=dialect, pretty=pretty)
+        return text
 
 
 def mask_to_facts(occurrences: Sequence[str], masks: Sequence[int]) -> list[str]:
@@ -269,6 +273,10 @@ class Builder:
 # --------------------------------------------------------------------------------------
 
 
+_CACHE: dict[tuple[Any, ...], CohortQuery] = {}
+_CACHE_SIZE = 64
+
+
 def compile_sql(
     compiled: CompiledRuleSet,
     on: date,
@@ -278,7 +286,26 @@ def compile_sql(
     dialect: str = "duckdb",
     groups: Sequence[str] = ("diagnosis_group",),
 ) -> CohortQuery:
-    """The one query of a rule set on an evaluation date (see the module docstring)."""
+    """The one query of a rule set on an evaluation date (see the module docstring);
+    compiled once per rule set content, date and options (the tree must not be changed)."""
+    key = (compiled.content_hash, on, table, id_column, dialect, tuple(groups))
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _compile(compiled, on, table, id_column, dialect, groups)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = hit
+    return hit
+
+
+def _compile(
+    compiled: CompiledRuleSet,
+    on: date,
+    table: str,
+    id_column: str,
+    dialect: str,
+    groups: Sequence[str],
+) -> CohortQuery:
     from visitation.cohort._fold import Node, fold_rule, text_set_members
 
     if dialect not in DIALECTS:
