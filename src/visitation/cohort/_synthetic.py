@@ -164,7 +164,7 @@ def synthetic(
     cols["acp_date"] = dates(rng.integers(0, 400, n), recorded())
     sent = rng.integers(0, 60, n)
     transit = rng.integers(0, 4, n)
-    wait = rng.geometric(1 / 5.0, n) - 1  # about 88-90 % within 10 days (DPD standard: 90 %)
+    wait = rng.geometric(1 / 5.0, n) - 1  # about 91 % within 10 days (DPD standard: 90 %)
     received = np.maximum(sent - transit, 0)
     contact = np.maximum(received - wait, 0)
     sent_known, received_known = recorded(), recorded()
