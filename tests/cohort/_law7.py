@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from visitation import CompiledRuleSet, Patient, compile_ruleset, evaluate_core, resolve
+from visitation import CompiledRuleSet, Patient, compile_ruleset, evaluate_core, facts_of, resolve
 from visitation.cohort import evaluate_cohort, from_patients
 from visitation.testing import patients, rule_sets
 
@@ -31,7 +31,7 @@ def leap_birthday(draw: st.DrawFn, patient: Patient, on: date) -> Patient:
     if not draw(st.booleans()):
         return patient
     year = draw(st.sampled_from([y for y in range(on.year - 20, on.year - 15) if y % 4 == 0]))
-    facts = {k: v for k, v in patient.__dict__.items() if v is not None}
+    facts = {k: v for k, v in facts_of(patient).items() if v is not None}
     facts.pop("age", None)
     facts["birth_date"] = date(year, 2, 29)
     return Patient.model_validate(facts)
@@ -49,7 +49,7 @@ def assert_agrees(ps: Sequence[Patient], compiled: CompiledRuleSet, on: date, en
     rows = sorted(result.table.to_pylist(), key=lambda r: r["patient_id"])
     assert len(rows) == len(ps)
     for p, row in zip(ps, rows, strict=True):
-        core = evaluate_core(compiled, p.__dict__, on)
+        core = evaluate_core(compiled, facts_of(p), on)
         got = [row[cr.rule.id] for cr in compiled.rules]
         assert got == core.statuses, (p, got, core.statuses)
         for (pid, _), verdict, missing in zip(
@@ -58,7 +58,7 @@ def assert_agrees(ps: Sequence[Patient], compiled: CompiledRuleSet, on: date, en
             assert row[f"verdict:{pid}"] == verdict, (p, pid)
             assert row[f"missing:{pid}"] == missing, (p, pid, row[f"missing:{pid}"], missing)
         for cr in compiled.indicators:
-            assert row[cr.rule.id] == cr.test(p.__dict__, on), (p, cr.rule.id)
+            assert row[cr.rule.id] == cr.test(facts_of(p), on), (p, cr.rule.id)
 
 
 def compiled_rule_sets() -> st.SearchStrategy[CompiledRuleSet]:

@@ -15,6 +15,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -136,6 +137,7 @@ def spark() -> Iterator[Any]:
     """A local Spark session on 127.0.0.1 (two worker threads, no UI)."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         missing("Java (17) for Spark")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     try:
         from pyspark.sql import SparkSession
     except ImportError:

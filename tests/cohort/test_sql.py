@@ -167,3 +167,16 @@ def test_an_unknown_dialect_is_refused() -> None:
     """compile_sql names the dialects it knows."""
     with pytest.raises(ValueError, match="unknown SQL dialect 'oracle'"):
         compile_sql(resolve("dk-national@2.0.0", ON), ON, dialect="oracle")
+
+
+def test_a_parquet_cohort_runs_on_spark(tmp_path: Any, spark: Any) -> None:
+    """A Parquet input (its text read dictionary-coded) evaluates on Spark as on DuckDB."""
+    import pyarrow.parquet as pq
+
+    from visitation.cohort import synthetic
+
+    path = tmp_path / "c.parquet"
+    pq.write_table(synthetic(120, seed=8, on=ON), path)
+    duck = evaluate_cohort(path, "dk-national@2.0.0", on=ON).table.to_pylist()
+    got = evaluate_cohort(path, "dk-national@2.0.0", on=ON, engine=spark).table.to_pylist()
+    assert sorted(got, key=lambda r: r["patient_id"]) == duck

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from visitation import evaluate_core, resolve
+from visitation import evaluate_core, facts_of, resolve
 from visitation.cohort import evaluate_cohort, synthetic
 from visitation.cohort._patients import from_patients
 
@@ -21,7 +21,7 @@ def test_counts_equal_the_reference_evaluator() -> None:
     patients = [Patient.model_validate(r) for r in rows]
     compiled = resolve("dk-national@2.0.0", ON)
     summary = evaluate_cohort(from_patients(patients), compiled, on=ON).summary()
-    cores = [evaluate_core(compiled, p.__dict__, ON) for p in patients]
+    cores = [evaluate_core(compiled, facts_of(p), ON) for p in patients]
     word = {True: "eligible", False: "not_eligible", None: "indeterminate"}
     for j, (pid, _) in enumerate(compiled.pathways):
         expected = Counter(word[c.verdicts[j]] for c in cores)

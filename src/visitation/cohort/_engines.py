@@ -105,8 +105,17 @@ def _postgres(query: CohortQuery, data: pa.Table, conn: Any) -> pa.Table:
     return pa.table({n: [r[i] for r in fetched] for i, n in enumerate(out_names)})
 
 
+def _plain(data: pa.Table) -> pa.Table:
+    """Dictionary-coded columns decoded (for engines that take plain Arrow types only)."""
+    columns = [
+        col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+        for col in data.columns
+    ]
+    return pa.table(columns, names=data.column_names)
+
+
 def _spark(query: CohortQuery, data: pa.Table, spark: Any) -> pa.Table:
-    frame = spark.createDataFrame(data)
+    frame = spark.createDataFrame(_plain(data))
     frame.createOrReplaceTempView(INPUT_TABLE)
     try:
         result: pa.Table = spark.sql(query.sql("spark")).toArrow()

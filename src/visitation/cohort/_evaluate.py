@@ -130,23 +130,48 @@ def iter_cohort(
     step = progress or (lambda _: None)
     compiled: CompiledRuleSet = resolve(rules, day)
     step("reading")
-    names, ids, batches = read_batches(table, id_column, batch_rows)
-    groups = [g for g in GROUP_COLUMNS if g in names]
-    query = compile_sql(
-        compiled, day, table=INPUT_TABLE, id_column=id_column, dialect=dialect_of(engine),
-        groups=groups,
-    )  # fmt: skip
+    dialect = dialect_of(engine)
+    queries: dict[tuple[str, ...], CohortQuery] = {}
+
+    def query_for(names: list[str]) -> CohortQuery:
+        groups = tuple(g for g in GROUP_COLUMNS if g in names)
+        if groups not in queries:
+            queries[groups] = compile_sql(compiled, day, table=INPUT_TABLE, id_column=id_column,
+                                          dialect=dialect, groups=groups)  # fmt: skip
+        return queries[groups]
+
+    def wanted(names: list[str]) -> list[str]:
+        """The input columns the query needs: the id, the facts it reads, the groups."""
+        q = query_for(names)
+        needed = facts_read(q)
+        return [n for n in names if n == id_column or n in needed or n in q.groups
+                or (n in lay_facts(q) and lay_facts(q)[n] in needed)]  # fmt: skip
+
+    names, ids, batches = read_batches(table, id_column, batch_rows, wanted)
+    query = query_for(names)
     check_names(names, id_column, query.layout)
     if ids is not None:
         check_ids(ids, id_column)
     total = 0 if ids is None else len(ids)
-    keep = [g for g in EXTRA_COLUMNS if g in groups]
+    keep = [g for g in EXTRA_COLUMNS if g in query.groups]
+    needed = facts_read(query)
     for offset, batch in batches:
         step(f"checking patients {offset + 1}-{offset + batch.num_rows} of {total}")
         data = to_layout(batch, id_column, query.layout, keep=keep, offset=offset,
-                         ids_checked=True)  # fmt: skip
+                         ids_checked=True, facts=needed)  # fmt: skip
         step(f"evaluating patients {offset + 1}-{offset + batch.num_rows} of {total}")
         yield CohortResult(assemble(query, run(query, data, engine)), query)
+
+
+def lay_facts(query: CohortQuery) -> dict[str, str]:
+    """Layout column → the fact it holds."""
+    return {c.name: c.fact for c in query.layout.columns}
+
+
+def facts_read(query: CohortQuery) -> frozenset[str]:
+    """The facts whose columns the query reads (and so the facts the input must check)."""
+    of = lay_facts(query)
+    return frozenset(of[c] for c in query.inputs if c in of)
 
 
 def assemble(query: CohortQuery, result: pa.Table) -> pa.Table:

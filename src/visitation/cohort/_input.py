@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -95,12 +95,16 @@ def _groups(f: Any, groups: Sequence[int], names: Sequence[str]) -> pa.Table:
 
 
 def read_batches(
-    table: Any, id_column: str, batch_rows: int
+    table: Any,
+    id_column: str,
+    batch_rows: int,
+    wanted: Callable[[list[str]], list[str]] | None = None,
 ) -> tuple[list[str], pa.ChunkedArray | None, Iterator[tuple[int, pa.Table]]]:
     """(column names, the id column when present, batches with their row offsets).
 
     A Parquet file is read ``batch_rows`` rows at a time (strings dictionary-coded), so a
-    cohort larger than memory streams; other inputs are read whole and sliced."""
+    cohort larger than memory streams, and only the columns ``wanted(names)`` names are
+    read; other inputs are read whole and sliced."""
     if isinstance(table, str | Path) and Path(table).suffix.lower() in (".parquet", ".pq"):
         path = Path(table)
         if not path.exists():
@@ -108,6 +112,7 @@ def read_batches(
         f = _parquet(path)
         names = f.schema_arrow.names
         ids = f.read(columns=[id_column]).column(id_column) if id_column in names else None
+        columns = wanted(names) if wanted is not None else names
 
         def parquet_batches() -> Iterator[tuple[int, pa.Table]]:
             offset, rows = 0, 0
@@ -115,12 +120,12 @@ def read_batches(
             for i in range(f.num_row_groups):  # whole row groups, about batch_rows at a time
                 n = f.metadata.row_group(i).num_rows
                 if pending and rows + n > batch_rows:
-                    yield offset, _groups(f, pending, names)
+                    yield offset, _groups(f, pending, columns)
                     offset, pending, rows = offset + rows, [], 0
                 pending.append(i)
                 rows += n
             if pending or offset == 0:
-                yield offset, _groups(f, pending, names)
+                yield offset, _groups(f, pending, columns)
 
         return names, ids, parquet_batches()
     whole = read_table(table)
@@ -185,7 +190,7 @@ def check_ids(ids: pa.ChunkedArray | pa.Array, id_column: str) -> None:
     if ids.null_count:
         row = _first_row(pc.is_null(ids))
         raise CohortInputError(f"column '{id_column}', row {row + 1}: the patient id is empty")
-    if pc.count_distinct(ids).as_py() != len(ids):
+    if not _distinct(ids):
         counts = pc.value_counts(ids)
         dup = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))[0]
         rows = pc.indices_nonzero(pc.equal(ids, dup)).to_pylist()[:2]
@@ -193,6 +198,19 @@ def check_ids(ids: pa.ChunkedArray | pa.Array, id_column: str) -> None:
             f"column '{id_column}': duplicate patient id {dup.as_py()!r} "
             f"(rows {rows[0] + 1} and {rows[1] + 1}); each patient is one row"
         )
+
+
+def _distinct(ids: pa.ChunkedArray | pa.Array) -> bool:
+    """No value twice: for whole numbers a sortedness test (ids usually come in order),
+    else a sort; other types by hashing."""
+    if pa.types.is_integer(ids.type):
+        a = np.asarray(ids.to_numpy() if isinstance(ids, pa.Array) else
+                       pa.chunked_array(ids).to_numpy())  # fmt: skip
+        if len(a) < 2 or bool(np.all(a[1:] > a[:-1])):
+            return True
+        a = np.sort(a)
+        return not bool(np.any(a[1:] == a[:-1]))
+    return bool(pc.count_distinct(ids).as_py() == len(ids))
 
 
 def _outside(values: Any, allowed: Sequence[str]) -> Any:
@@ -223,10 +241,12 @@ def to_layout(
     *,
     offset: int = 0,
     ids_checked: bool = False,
+    facts: Collection[str] | None = None,
 ) -> pa.Table:
     """Check every value and return the table in the portable layout: the id, every layout
     column (NULL where the input has no such fact) and the ``keep`` columns present.
-    ``offset``: rows before this batch; ``ids_checked``: the ids were checked whole."""
+    ``offset``: rows before this batch; ``ids_checked``: the ids were checked whole;
+    ``facts``: only these facts (those a query reads) are checked and converted."""
     check_names(table.column_names, id_column, lay)
     if not ids_checked:
         check_ids(table.column(id_column), id_column)
@@ -235,6 +255,8 @@ def to_layout(
     out: dict[str, pa.Array | pa.ChunkedArray] = {id_column: table.column(id_column)}
     names = set(table.column_names)
     for name, spec in FACTS.items():
+        if facts is not None and name not in facts:
+            continue
         cols = lay.of(name)
         if spec.kind in ("set", "scores"):
             if name in names:
@@ -276,8 +298,9 @@ def to_layout(
             c.bad(name, pc.greater(pc.utf8_length(values), 16), values,
                   "'{value}' is longer than 16 characters")  # fmt: skip
         out[name] = values
-    both = pc.and_(pc.is_valid(out["age"]), pc.is_valid(out["birth_date"]))
-    c.bad("birth_date", both, out["birth_date"],
+    both = pc.and_(pc.is_valid(out.get("age", pa.nulls(n))),
+                   pc.is_valid(out.get("birth_date", pa.nulls(n))))  # fmt: skip
+    c.bad("birth_date", both, out.get("birth_date", pa.nulls(n)),
           "both age and birth_date are recorded; give one")  # fmt: skip
     for k in keep:
         if k in names and k not in out:
@@ -400,9 +423,6 @@ def _set_columns(
     # every value with the row it belongs to (values under a null row are ignored)
     offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
     values = arr.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
-    parents = np.repeat(np.arange(len(arr)), np.diff(offsets))
-    valid_np = pc.is_valid(arr).to_numpy(zero_copy_only=False)
-    counted = valid_np[parents]
     coded = None
     words = values
     if pa.types.is_dictionary(values.type):
@@ -413,24 +433,50 @@ def _set_columns(
     vocabulary = FACTS[name].vocabulary
     if vocabulary:
         outside = pc.fill_null(_outside(words, vocabulary), True).to_numpy(zero_copy_only=False)
-        bad = (outside[coded] if coded is not None else outside) & counted
+        bad = outside[coded] if coded is not None else outside
+        if bad.any():  # only now: which rows (a value under a null row does not count)
+            parents = np.repeat(np.arange(len(arr)), np.diff(offsets))
+            valid_np = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+            bad = bad & valid_np[parents]
         if bad.any():
             k = int(np.argmax(bad))
             v = values[k].as_py()
             raise c.fail(name, int(parents[k]), f"'{v}' is not one of {', '.join(vocabulary)}"
                          f"{_hint(str(v), vocabulary)}")  # fmt: skip
     out[cols[0].name] = size
+    for chunk in range(1, len(cols), 62):  # 62 member bits per pass
+        out.update(_members(cols[chunk : chunk + 62], values, coded, words, offsets, arr))
+    return out
+
+
+def _members(
+    cols: list[Any], values: Any, coded: Any, words: Any, offsets: Any, arr: Any
+) -> dict[str, pa.Array]:
+    """Member columns of a set: one bit per member, OR-ed per row in one pass."""
+    out: dict[str, pa.Array] = {}
     recorded = pc.is_valid(arr)
-    for col_spec in cols[1:]:
-        if coded is not None:
-            where = pc.index(words, col_spec.member).as_py()
-            hit = coded == where
-        else:
-            hit = pc.fill_null(pc.equal(words, col_spec.member), False).to_numpy(
-                zero_copy_only=False
-            )
-        has = np.zeros(len(arr), dtype=bool)
-        has[parents[hit]] = True
+    members = [col_spec.member for col_spec in cols]
+    # one bit per member column, OR-ed per row: one pass over the values
+    kind = np.uint16 if len(members) <= 16 else np.uint64  # small: fewer bytes to touch
+    if coded is not None:
+        position = {w: k for k, w in enumerate(members)}
+        bit_of_word = np.array(
+            [1 << position[w] if w in position else 0 for w in words.to_pylist()] or [0],
+            dtype=kind,
+        )
+        bits = bit_of_word[coded]  # one gather, no temporaries
+    else:
+        bits = np.zeros(len(values), dtype=kind)
+        for k, w in enumerate(members):
+            hit = pc.fill_null(pc.equal(values, w), False).to_numpy(zero_copy_only=False)
+            bits[hit] |= kind(1 << k)
+    starts = offsets[:-1] - offsets[0]
+    nonempty = np.diff(offsets) > 0
+    rowbits: Any = np.zeros(len(arr), dtype=kind)
+    if nonempty.any():
+        rowbits[nonempty] = np.bitwise_or.reduceat(bits, starts[nonempty])
+    for k, col_spec in enumerate(cols):
+        has = (rowbits >> kind(k)) & kind(1) == 1
         out[col_spec.name] = pc.if_else(recorded, pa.array(has), None)
     return out
 
