@@ -9,11 +9,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from visitation import BACKENDS, OPERATORS, compile_ruleset, resolve
+from visitation import BACKENDS, OPERATORS, RuleSet, compile_ruleset, resolve
 from visitation.cohort import DIALECTS, compile_sql, evaluate_cohort, from_patients
 from visitation.cohort._engines import INPUT_TABLE
 from visitation.cohort._input import to_layout
-from visitation.ruleset import RuleSet
 
 ON = date(2026, 11, 23)
 
