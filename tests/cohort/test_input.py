@@ -191,3 +191,33 @@ def test_batches_give_the_same_result_and_global_row_numbers(tmp_path: Path) -> 
     pq.write_table(table.set_column(0, "patient_id", pa.array(ids)), path)
     with pytest.raises(CohortInputError, match=r"duplicate patient id 3 \(rows 3 and 281\)"):
         evaluate_cohort(path, RULES, on=ON, batch_rows=70)
+
+
+def test_a_portable_table_without_a_needed_member_column_is_refused() -> None:
+    """A free-text set given only by its size cannot answer a rule naming one of its values."""
+    from visitation import compile_ruleset
+
+    portable = synthetic(50, seed=1, on=ON, portable=True)
+    assert "measures_tried__size" in portable.column_names
+    assert _core(portable) == _core(synthetic(50, seed=1, on=ON))
+    rs = compile_ruleset(_one_rule({"fact": "measures_tried", "contains": "laxatives"}))
+    with pytest.raises(CohortInputError, match=r"column 'measures_tried__v0' is missing"):
+        evaluate_cohort(portable, rs, on=ON)
+
+
+def _one_rule(when: dict[str, Any]) -> Any:
+    from visitation import RuleSet
+
+    texts = {"met": {"en": "met"}, "not_met": {"en": "not met"}, "unknown": {"en": "unknown"}}
+    return RuleSet.model_validate(
+        {
+            "format": 1, "family": "t", "version": "1.0.0", "status": "draft",
+            "effective_from": "2020-01-01", "publisher": "tests", "title": {"en": "t"},
+            "languages": ["en"], "sources": [{"id": "s", "title": "s", "publisher": "tests"}],
+            "pathways": {"p": {"title": {"en": "p"}, "requires": ["g"]}},
+            "rules": [{"id": "g.r", "group": "g", "title": {"en": "r"}, "when": when,
+                       "explain": texts, "source": {"ref": "s", "section": "1"},
+                       "provenance": "published"}],
+            "changes": [{"version": "1.0.0", "date": "2026-11-23", "summary": "t"}],
+        }
+    )  # fmt: skip

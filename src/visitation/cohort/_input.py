@@ -262,6 +262,13 @@ def to_layout(
             if name in names:
                 out.update(_set_columns(c, name, table.column(name), spec.kind, cols))
             else:
+                absent = [col.name for col in cols if col.name not in names]
+                if name + "__size" in names and absent:
+                    raise CohortInputError(
+                        f"column '{absent[0]}' is missing: the table gives {name} in the "
+                        f"portable layout ({name}__size) but this rule set also needs that "
+                        f"member column; give {name} as a list column instead"
+                    )
                 for col in cols:
                     out[col.name] = (
                         _as(c, col.name, table.column(col.name), col.type)

@@ -101,8 +101,12 @@ def synthetic(
     on: date = date(2026, 11, 23),
     missing: float = 0.2,
     id_column: str = "patient_id",
+    portable: bool = False,
 ) -> pa.Table:
-    """``n`` synthetic referred patients around the evaluation date ``on`` (see module doc)."""
+    """``n`` synthetic referred patients around the evaluation date ``on`` (see module doc).
+
+    ``portable=True`` gives the same patients in the portable layout (sets as member
+    columns, docs/cohort.md), the form the SQL reads without conversion."""
     if n < 0:
         raise ValueError("n must be >= 0")
     if not 0 <= missing <= 1:
@@ -198,7 +202,14 @@ def synthetic(
         pa.string()
     )
     ordered = {id_column: cols[id_column], **{k: cols[k] for k in FACTS}, "region": cols["region"]}
-    return pa.table(ordered)
+    table = pa.table(ordered)
+    if not portable:
+        return table
+    from visitation.cohort._input import to_layout
+    from visitation.cohort._layout import layout
+
+    # a free-text set keeps only its size: its member columns depend on the rule set
+    return to_layout(table, id_column, layout(), keep=["region"])
 
 
 def _sets(
