@@ -36,15 +36,27 @@ Occurrence = tuple[str, exp.Expr]
 @dataclass(frozen=True, slots=True)
 class Node:
     """A folded condition: truth, missing-fact occurrences, and whether each occurrence's
-    condition already implies that the node is unknown (true for leaves)."""
+    condition already implies that the node is unknown (true for leaves).
+
+    A combination is computed once as a column of its own (``column``, at ``height`` =
+    one more than its highest part), and its truth here is a reference to that column:
+    the query stays linear in the size of the rule file however definitions nest.
+    ``null_column`` is the column whose NULL says the node is unknown (a negation has
+    its part's)."""
 
     truth: exp.Expr
     occurrences: tuple[Occurrence, ...]
     implied: bool
+    height: int = 0
+    null_column: str | None = None
 
     def copy(self) -> Node:
         return Node(
-            self.truth.copy(), tuple((f, c.copy()) for f, c in self.occurrences), self.implied
+            self.truth.copy(),
+            tuple((f, c.copy()) for f, c in self.occurrences),
+            self.implied,
+            self.height,
+            self.null_column,
         )
 
 
@@ -118,34 +130,51 @@ class SqlAlgebra:
         occurrences = () if op.never_unknown else tuple(self.b.unrecorded(leaf.fact))
         return Node(truth, occurrences, True)
 
+    def unknown(self, p: Node) -> exp.Expr:
+        """TRUE when the node is unknown: its column IS NULL, or the predicate's test."""
+        if p.null_column is not None:
+            return exp.Is(this=self.b.column_ref(p.null_column), expression=exp.Null())
+        return self.b.unknown(p.truth.copy())
+
     def _occurrences(self, parts: Sequence[Node]) -> tuple[Occurrence, ...]:
         """A combination's missing facts: those of its unknown parts, in order."""
         out: list[Occurrence] = []
         for p in parts:
             if p.implied:  # a leaf's condition already says it is unknown
-                out += p.occurrences
+                out += [(f, c.copy()) for f, c in p.occurrences]
             else:
-                unknown = self.b.unknown(p.truth.copy())
-                out += [(f, self.b.and_([unknown.copy(), c])) for f, c in p.occurrences]
+                unknown = self.unknown(p)
+                out += [(f, self.b.and_([unknown.copy(), c.copy()])) for f, c in p.occurrences]
         return tuple(out)
 
+    def _column(self, truth: exp.Expr, parts: Sequence[Node]) -> Node:
+        height = 1 + max(p.height for p in parts)
+        name = self.b.node_column(height, truth)
+        ref = self.b.truthy(self.b.column_ref(name))
+        return Node(ref, self._occurrences(parts), False, height, name)
+
     def all(self, parts: Sequence[Node]) -> Node:
-        return Node(self.b.and_([p.truth for p in parts]), self._occurrences(parts), False)
+        return self._column(self.b.and_([p.truth.copy() for p in parts]), parts)
 
     def any(self, parts: Sequence[Node]) -> Node:
-        return Node(self.b.or_([p.truth for p in parts]), self._occurrences(parts), False)
+        return self._column(self.b.or_([p.truth.copy() for p in parts]), parts)
 
     def negate(self, part: Node) -> Node:
-        return Node(exp.not_(exp.paren(part.truth)), part.occurrences, part.implied)
+        return Node(
+            exp.not_(exp.paren(part.truth.copy())),
+            part.occurrences,
+            part.implied,
+            part.height,
+            part.null_column,
+        )
 
     def at_least(self, n: int, parts: Sequence[Node]) -> Node:
         """Kleene count: met with ``n`` met parts, not met when even the unknown parts
         could not make ``n``, else unknown (1 / 0 / NULL compared with 1)."""
         from visitation.cohort._sql import case, lit
 
-        b = self.b
         true = _sum([case([(p.truth.copy(), lit(1))], lit(0)) for p in parts])
-        unknown = _sum([case([(b.unknown(p.truth.copy()), lit(1))], lit(0)) for p in parts])
+        unknown = _sum([case([(self.unknown(p), lit(1))], lit(0)) for p in parts])
         both = exp.Add(this=exp.paren(true.copy()), expression=exp.paren(unknown))
         count = case(
             [
@@ -153,7 +182,7 @@ class SqlAlgebra:
                 (exp.LT(this=exp.paren(both), expression=lit(n)), lit(0)),
             ]
         )
-        return Node(exp.EQ(this=count, expression=lit(1)), self._occurrences(parts), False)
+        return self._column(exp.EQ(this=count, expression=lit(1)), parts)
 
     def use(self, name: str, definition: Node) -> Node:
         return definition.copy()  # shared by every use: each gets its own nodes

@@ -174,6 +174,18 @@ class Builder:
         self.layout = lay
         self.booleans = booleans
         self.reads: dict[str, None] = {}
+        self.nodes: list[tuple[int, str, exp.Expr]] = []
+        """(height, column, value) of each combination node, computed in the CTE levels."""
+
+    def node_column(self, height: int, truth: exp.Expr) -> str:
+        """A column for a combination node's truth (computed at its height's level)."""
+        name = f"node:{len(self.nodes)}"
+        self.nodes.append((height, name, self.value(truth)))
+        return name
+
+    def column_ref(self, name: str) -> exp.Column:
+        """A column the query makes itself (not an input column)."""
+        return col(name)
 
     and_ = staticmethod(and_)
     or_ = staticmethod(or_)
@@ -319,10 +331,24 @@ def _compile(
     indicator_cols = tuple((cr.rule.id, cr.rule.id) for cr in compiled.indicators)
     names = [*(c for _, c in rule_cols), *(c for _, c in indicator_cols)]
 
+    # Levels: each combination node as a column, parts before wholes (one CTE per height).
+    source: exp.Expr = exp.to_table(table, quoted=True) if "." not in table else exp.to_table(table)
+    levels: list[tuple[str, exp.Select]] = []
+    for height in sorted({h for h, _, _ in b.nodes}):
+        level = (
+            exp.select(exp.Star())
+            .from_(source.copy())
+            .select(
+                *[exp.alias_(e, name, quoted=True) for h, name, e in b.nodes if h == height],
+                append=True,
+            )
+        )
+        name = f"l{height}"
+        levels.append((name, level))
+        source = exp.to_table(name)
+
     # Stage 1: every rule's truth as a column, next to the input columns.
-    stage1 = exp.select(exp.Star()).from_(
-        exp.to_table(table, quoted=True) if "." not in table else exp.to_table(table)
-    )
+    stage1 = exp.select(exp.Star()).from_(source.copy())
     stage1 = stage1.select(
         *[
             exp.alias_(b.value(node.truth), name, quoted=True)
@@ -378,7 +404,10 @@ def _compile(
         if g in FACTS:
             b.column(g)  # the query reads it: the input must provide and check it
         outputs.append(exp.alias_(col(g), g, quoted=True))
-    query = exp.select(*outputs).from_("s").with_("s", as_=stage1)
+    query = exp.select(*outputs).from_("s")
+    for name, level in levels:
+        query = query.with_(name, as_=level)
+    query = query.with_("s", as_=stage1)
     return CohortQuery(
         tree=query,
         ruleset_key=rs.key,
