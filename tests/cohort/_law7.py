@@ -9,11 +9,20 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from visitation import CompiledRuleSet, Patient, compile_ruleset, evaluate_core, facts_of, resolve
+from visitation import (
+    CompiledRuleSet,
+    Patient,
+    compile_ruleset,
+    evaluate_core,
+    facts_of,
+    list_rulesets,
+    resolve,
+)
 from visitation.cohort import evaluate_cohort, from_patients
 from visitation.testing import patients, rule_sets
 
-BUNDLED = ("dk-national@1.0.0", "dk-national@2.0.0", "dk-hovedstaden@1.0.0", "dk-midtjylland@1.0.0")
+BUNDLED = tuple(info.key for info in list_rulesets())
+"""Every bundled rule set."""
 
 DATES = (
     date(2026, 11, 23),
