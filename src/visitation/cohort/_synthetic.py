@@ -201,7 +201,11 @@ def synthetic(
     cols["region"] = pa.DictionaryArray.from_arrays(pa.array(region_idx), list(REGIONS)).cast(
         pa.string()
     )
-    ordered = {id_column: cols[id_column], **{k: cols[k] for k in FACTS}, "region": cols["region"]}
+    for name, spec in FACTS.items():  # a choice added to the facts later: uniform (assumed)
+        if name not in cols and spec.kind == "enum":
+            cols[name] = choice(dict.fromkeys(spec.vocabulary, 1.0))
+    facts = {k: cols[k] for k in FACTS if k in cols}  # a fact not generated: not recorded
+    ordered = {id_column: cols[id_column], **facts, "region": cols["region"]}
     table = pa.table(ordered)
     if not portable:
         return table
