@@ -27,6 +27,7 @@ diagnostic per line (``path:line:col: code: message``); never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -325,7 +326,26 @@ def build_parser() -> argparse.ArgumentParser:
     from visitation.reactive._cli import add_parser as add_watch  # the reactive extra
 
     add_watch(sub)
+    _add_cohort(sub, formatter)
     return parser
+
+
+def _add_cohort(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
+    """``cohort`` and ``sql`` (issue 9), or an install hint when the extra is absent."""
+    try:
+        from visitation.cohort._cli import add_parsers
+    except ImportError as exc:
+        for name in ("cohort", "sql"):
+            stub = sub.add_parser(name, help="needs: pip install 'visitation[cohort]'")
+            stub.add_argument("rest", nargs=argparse.REMAINDER)
+            stub.set_defaults(handler=functools.partial(_missing_extra, str(exc)))
+        return
+    add_parsers(sub, formatter, DEFAULT_RULES)
+
+
+def _missing_extra(message: str, args: argparse.Namespace) -> int:
+    _error(message)
+    return EXIT_USAGE
 
 
 # --------------------------------------------------------------------------------------
