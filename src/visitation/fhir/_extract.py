@@ -1065,7 +1065,8 @@ class _Walk:
             )
 
     def settle_diagnosis(self) -> None:
-        chosen = self.dx
+        chosen = [d for d in self.dx if d.group is not None]
+        why = "code in no DPD diagnosis group, and no referral names the Condition"
         if self.reasons:
             named = []
             for res, ref in self.reasons:
@@ -1081,6 +1082,12 @@ class _Walk:
                 named.append(target)
             if named:
                 chosen = [d for d in self.dx if any(d.res is n for n in named)]
+                why = "not the diagnosis the referral names (ServiceRequest.reasonReference)"
+        for dx in self.dx:
+            if not any(dx is c for c in chosen):
+                at = dx.code_at or dx.group_at
+                self.note(dx.res, "Condition.code", why, at[1] if at else None,
+                          at[2] if at else None, at[3] if at else None)  # fmt: skip
         entry = next(iter(self.m.by_source.get("diagnosis", ())), None)
         if entry is None:
             return
