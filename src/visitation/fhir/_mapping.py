@@ -353,8 +353,8 @@ def _check(model: _MappingFile, doc: YamlDocument) -> list[Diagnostic]:
                 out.append(
                     doc.diagnostic(
                         "fact-kind",
-                        f"entries[{i}] ({entry.id}): fact '{entry.fact}' is a {spec.kind} "
-                        f"fact; {entry.source}/{entry.value or 'its value'} cannot fill it",
+                        f"entries[{i}] ({entry.id}): fact '{entry.fact}' is of kind {spec.kind}; "
+                        f"{entry.source}/{entry.value or 'its value'} cannot fill it",
                         (*loc, "fact"),
                     )
                 )

@@ -34,7 +34,7 @@ def read_bundle(source: Any, *, name: str | None = None) -> tuple[Any, str]:
     (or a ``str`` starting with ``{``), a dict as ``json``/``orjson`` give it, or a
     ``fhir.resources`` model (dumped to plain JSON first).
     """
-    if isinstance(source, dict):
+    if isinstance(source, dict | list):  # parsed JSON
         return source, name or "<bundle>"
     if hasattr(source, "model_dump") and hasattr(source, "get_resource_type"):
         # a fhir.resources object: its JSON form, with FHIR's element names
