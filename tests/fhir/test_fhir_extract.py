@@ -185,7 +185,8 @@ def test_synthea_style_bundle_gives_age_diagnosis_and_a_report() -> None:
     codes = {u.code for u in x.unmapped}
     assert {"8302-2", "29463-7", "185349003", "162573006"} <= codes
     assert "185086009" not in codes  # the 2027 COPD is dated after the evaluation date
-    assert sum(u.count for u in x.unmapped if "after the evaluation date" in u.reason) == 2
+    (later,) = [u for u in x.unmapped if "after the evaluation date" in u.reason]
+    assert later.resources == ("Condition/7c1f2a4e-5b6d-4e8f-9a0b-1c2d3e4f000f",)
     assert x.provenance["diagnosis_code"].source.full_url is not None
     assert x.provenance["diagnosis_code"].source.link is None  # urn:uuid is no link
 

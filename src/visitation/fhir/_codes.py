@@ -49,6 +49,13 @@ def parse_fhir_date(text: str) -> tuple[date | None, date] | None:
     The date part is read as written (the record's own local date). ``None`` when the
     text is no FHIR date at all.
     """
+    if len(text) >= 10 and text[4] == text[7] == "-" and (len(text) == 10 or text[10] == "T"):
+        try:  # the common case, a full date: the C parser
+            full = date.fromisoformat(text[:10])
+        except ValueError:
+            pass
+        else:
+            return full, full
     m = _DATE.match(text)
     if m is None or (len(text) > m.end() and text[m.end()] != "T"):
         return None

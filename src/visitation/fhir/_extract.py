@@ -11,7 +11,7 @@ leave the fact unknown) and the facts are validated as a :class:`~visitation.Pat
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from visitation import FACTS, Diagnostic, Patient
 from visitation.fhir._codes import group_of_icd10, icd10_from_sks, normalise_icd10, parse_fhir_date
-from visitation.fhir._mapping import Mapping, MappingEntry
+from visitation.fhir._mapping import Coding, Mapping, MappingEntry
 from visitation.fhir._model import (
     Conflict,
     Extraction,
@@ -57,20 +57,28 @@ _DATE_ELEMENTS: dict[str, tuple[str, ...]] = {
 }
 """The element that dates each resource type, first present wins (docs/fhir.md)."""
 
-_R5_ONLY: dict[str, frozenset[str]] = {
-    "Bundle": frozenset({"issues"}),
-    "Encounter": frozenset(
-        {"actualPeriod", "plannedStartDate", "plannedEndDate", "virtualService", "careTeam"}
+_R5_ONLY: dict[str, tuple[str, ...]] = {
+    "Bundle": ("issues",),
+    "Encounter": (
+        "actualPeriod",
+        "plannedStartDate",
+        "plannedEndDate",
+        "virtualService",
+        "careTeam",
     ),
-    "Consent": frozenset(
-        {"decision", "date", "grantor", "grantee", "controller", "manager", "regulatoryBasis"}
+    "Consent": (
+        "decision",
+        "date",
+        "grantor",
+        "grantee",
+        "controller",
+        "manager",
+        "regulatoryBasis",
     ),
-    "ServiceRequest": frozenset({"reason", "focus", "bodyStructure"}),
-    "Procedure": frozenset(
-        {"occurrenceDateTime", "occurrencePeriod", "occurrenceAge", "reason", "used"}
-    ),
-    "Observation": frozenset({"triggeredBy", "instantiatesCanonical", "bodyStructure"}),
-    "Condition": frozenset({"participant"}),
+    "ServiceRequest": ("reason", "focus", "bodyStructure"),
+    "Procedure": ("occurrenceDateTime", "occurrencePeriod", "occurrenceAge", "reason", "used"),
+    "Observation": ("triggeredBy", "instantiatesCanonical", "bodyStructure"),
+    "Condition": ("participant",),
 }
 """Elements that exist only in FHIR R5: their presence means an R5 resource."""
 
@@ -101,11 +109,16 @@ _SHOWN = 5
 
 @dataclass(slots=True)
 class _Res:
-    label: str
+    where: str
+    index: int | None
     rtype: str
     rid: str | None
     full_url: str | None
     data: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return self.where if self.index is None else f"{self.where}entry[{self.index}]"
 
     @property
     def ref(self) -> str:
@@ -147,8 +160,20 @@ class _Walk:
         self.by_ref: dict[str, _Res] = {}
         self.patients: dict[str, _Res] = {}
         self.patient_res: _Res | None = None
-        self.subjects: list[tuple[_Res, str, str]] = []
+        self.subjects: dict[str, tuple[_Res, str]] = {}
         self.identifier: str | None = None
+        self.readers: dict[str, Callable[[_Res, date | None, str | None], None]] = {}
+        by_kind: dict[str, set[Coding]] = {}
+        for kind, coding in mapping.by_code:
+            by_kind.setdefault(kind, set()).add(coding)
+        self.known: dict[str, frozenset[Coding]] = {
+            "Observation": frozenset(by_kind.get("observation", ())),
+            "Procedure": frozenset(by_kind.get("procedure", ())),
+            "Encounter": frozenset(by_kind.get("encounter", ())),
+            "Condition": frozenset(
+                by_kind.get("condition", set()) | set(mapping.snomed) | set(mapping.group_codes)
+            ),
+        }
 
     # ---------------------------------------------------------------- errors and helpers
     def fail(
@@ -337,13 +362,15 @@ class _Walk:
     def bundle(self, data: dict[str, Any], prefix: str) -> list[_Res]:
         shell = _Res(
             prefix.rstrip(".") or "bundle",
+            None,
             "Bundle",
             data.get("id") if isinstance(data.get("id"), str) else None,
             None,
             data,
         )
-        for key in data.keys() & _R5_ONLY["Bundle"]:
-            self.r5(shell, f"Bundle.{key}")
+        for key in _R5_ONLY["Bundle"]:
+            if key in data:
+                self.r5(shell, f"Bundle.{key}")
         btype = data.get("type")
         if btype is not None and btype not in _BUNDLE_TYPES:
             if btype == "subscription-notification":
@@ -358,6 +385,13 @@ class _Walk:
             return []
         out = []
         for i, entry in enumerate(entries):
+            if type(entry) is dict:
+                resource = entry.get("resource")
+                if type(resource) is dict and resource.get("resourceType") not in _READ:
+                    rtype = resource.get("resourceType")
+                    if type(rtype) is str and rtype:  # a type the mapping does not read
+                        self.ignored[rtype] += 1
+                        continue
             label = f"{prefix}entry[{i}]"
             if not isinstance(entry, dict):
                 self.errors.append(
@@ -378,12 +412,18 @@ class _Walk:
             if resource is None:
                 self.ignored["(entry without resource)"] += 1
                 continue
-            res = self.resource(resource, label, full_url)
+            res = self.resource(resource, label, full_url, (prefix, i))
             if res is not None:
                 out.append(res)
         return out
 
-    def resource(self, resource: Any, label: str, full_url: str | None) -> _Res | None:
+    def resource(
+        self,
+        resource: Any,
+        label: str,
+        full_url: str | None,
+        at: tuple[str, int | None] | None = None,
+    ) -> _Res | None:
         if not isinstance(resource, dict):
             self.errors.append(
                 Diagnostic(
@@ -409,16 +449,19 @@ class _Walk:
                 )
             )
             return None
-        res = _Res(label, rtype, rid, full_url, resource)
+        where, index = at if at is not None else (label, None)
+        res = _Res(where, index, rtype, rid, full_url, resource)
         if rtype not in _READ:
             self.ignored[rtype] += 1
             return None
-        for key in resource.keys() & _R5_ONLY.get(rtype, frozenset()):
-            self.r5(res, f"{rtype}.{key}")
-        if full_url:
-            self.by_url[full_url] = res
-        if rid:
-            self.by_ref[f"{rtype}/{rid}"] = res
+        for key in _R5_ONLY.get(rtype, ()):
+            if key in resource:
+                self.r5(res, f"{rtype}.{key}")
+        if rtype in ("Condition", "Patient"):  # what references are resolved to
+            if full_url:
+                self.by_url[full_url] = res
+            if rid:
+                self.by_ref[f"{rtype}/{rid}"] = res
         if rtype == "Patient":
             key = rid or label
             if key not in self.patients:
@@ -447,11 +490,22 @@ class _Walk:
             )
             return
         self.patient_res = next(iter(self.patients.values()), None)
+        self.readers = {
+            "Observation": self.read_Observation,
+            "Condition": self.read_Condition,
+            "Procedure": self.read_Procedure,
+            "ServiceRequest": self.read_ServiceRequest,
+            "Encounter": self.read_Encounter,
+            "Consent": self.read_Consent,
+            "QuestionnaireResponse": self.read_QuestionnaireResponse,
+        }
         for res in resources:
             if res.rtype == "Patient":
                 self.read_patient(res)
                 continue
             self.subject(res)
+            if not self.relevant(res):
+                continue
             status = res.data.get("status")
             if status is not None and not isinstance(status, str):
                 self.fail(res, f"{res.rtype}.status", "must be a string")
@@ -464,7 +518,62 @@ class _Walk:
                 self.note(res, date_el or res.rtype, "dated after the evaluation date: not used")
                 continue
             when = full or earliest
-            getattr(self, f"read_{res.rtype}")(res, when, date_text)
+            self.readers[res.rtype](res, when, date_text)
+
+    def relevant(self, res: _Res) -> bool:
+        """Whether a resource carries a code the mapping reads; if not, its codes are
+        reported as unmapped at once (the cheap path for most of a record)."""
+        rtype = res.rtype
+        if rtype in ("Consent", "QuestionnaireResponse", "ServiceRequest"):
+            return True
+        data = res.data
+        if rtype == "Encounter":
+            types = data.get("type")
+            if not isinstance(types, list) or isinstance(data.get("class"), list):
+                return True  # let the reader report the shape
+            ccs = types
+            element = "Encounter.type"
+        else:
+            ccs = [data.get("code")]
+            element = f"{rtype}.code"
+        known = self.known[rtype]
+        dx = rtype == "Condition"
+        m = self.m
+        if rtype != "Encounter":  # fast path: a well-formed code of a single concept
+            cc = data.get("code")
+            raw = cc.get("coding") if type(cc) is dict else None
+            if type(raw) is list and raw:
+                well_formed = True
+                for c in raw:
+                    if type(c) is not dict:
+                        well_formed = False
+                        break
+                    sy, co = c.get("system"), c.get("code")
+                    if (sy or "", co or "") in known or (
+                        dx and (sy in m.icd10_systems or sy in m.sks_systems)
+                    ):
+                        return True
+                    if not (sy is None or type(sy) is str) or not (co is None or type(co) is str):
+                        well_formed = False
+                        break
+                if well_formed:
+                    for c in raw:
+                        self.note(res, element, "code not in the mapping",
+                                  c.get("system"), c.get("code"), c.get("display"))  # fmt: skip
+                    return False
+        seen = []
+        for t, cc in enumerate(ccs):
+            path = f"Encounter.type[{t}]" if rtype == "Encounter" else element
+            for c in self.codings(res, cc, path):
+                key = (c[1] or "", c[2] or "")
+                if key in known or (dx and (c[1] in m.icd10_systems or c[1] in m.sks_systems)):
+                    return True
+                seen.append(c)
+        if not seen:
+            return True  # no coding at all: the reader says so
+        for _, system, code, display in seen:
+            self.note(res, element, "code not in the mapping", system, code, display)
+        return False
 
     def subject(self, res: _Res) -> None:
         key = "patient" if res.rtype == "Consent" else "subject"
@@ -472,8 +581,8 @@ class _Walk:
         if ref is None:
             return
         text = self.text(res, ref, "reference", f"{res.rtype}.{key}.reference")
-        if text:
-            self.subjects.append((res, f"{res.rtype}.{key}.reference", text))
+        if text and text not in self.subjects:
+            self.subjects[text] = (res, f"{res.rtype}.{key}.reference")
 
     def read_Patient(self, res: _Res, when: date | None, date_text: str | None) -> None:  # noqa: N802
         self.read_patient(res)
@@ -1032,7 +1141,7 @@ class _Walk:
     def check_subjects(self) -> None:
         own = self.patient_res
         ids: dict[str, tuple[_Res, str, str]] = {}
-        for res, path, ref in self.subjects:
+        for ref, (res, path) in self.subjects.items():
             target = self.by_url.get(ref)
             if target is not None:
                 if target.rtype != "Patient":

@@ -220,8 +220,9 @@ def _cached(text: bytes, name: str) -> Mapping:
     return _build(model, name)
 
 
+@lru_cache(maxsize=1)
 def default_mapping() -> Mapping:
-    """The mapping shipped with the package (``visitation/fhir/mapping.yaml``)."""
+    """The mapping shipped with the package (``visitation/fhir/mapping.yaml``), read once."""
     return load_mapping(DEFAULT_MAPPING)
 
 
