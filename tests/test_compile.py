@@ -25,12 +25,11 @@ from hypothesis import strategies as st
 
 import visitation
 from visitation import Patient, RuleSet
-from visitation.check import _PROBE_DAY, OPERATORS_BY_KIND, _truth_function
 from visitation.compile import CompiledRuleSet, compile_ruleset
-from visitation.facts import FACTS
 from visitation.load import load_ruleset_file
-from visitation.logic import interpret, kleene_all
-from visitation.testing import DEFAULT_ON, patients
+from visitation.logic import interpret, interpreter, kleene_all
+from visitation.never_met import PROBE_DAY as _PROBE_DAY
+from visitation.testing import DEFAULT_ON, patients, rule_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [
@@ -109,95 +108,6 @@ def test_compiled_rule_sets_agree_on_complete_patients(
 # Generated rule sets: every operator, every kind of condition, definitions in definitions
 # --------------------------------------------------------------------------------------
 
-_FACT_NAMES = sorted(FACTS)
-
-
-def _literal(name: str, op: str) -> st.SearchStrategy[Any]:
-    spec = FACTS[name]
-    if op == "recorded":
-        return st.booleans()
-    if op == "size_at_least":
-        return st.integers(min_value=0, max_value=5)
-    if op == "within_days":
-        return st.integers(min_value=0, max_value=400)
-    if spec.kind == "bool":
-        return st.booleans()
-    if spec.kind == "int":
-        number = st.integers(min_value=-1, max_value=131) | st.floats(
-            min_value=-1, max_value=131, allow_nan=False
-        )
-        ints = st.integers(min_value=0, max_value=20)
-        return st.lists(ints, min_size=1, max_size=4) if op in ("in", "not_in") else number
-    words: st.SearchStrategy[str] = (
-        st.sampled_from(spec.vocabulary)
-        if spec.vocabulary
-        else st.sampled_from(["C34.9", "J44.1", "opioid titration", "laxatives", "x"])
-    )
-    if op in ("in", "not_in", "contains_any", "contains_all"):
-        return st.lists(words, min_size=1, max_size=4)
-    return words
-
-
-@st.composite
-def leaves(draw: st.DrawFn) -> dict[str, Any]:
-    name = draw(st.sampled_from(_FACT_NAMES))
-    op = draw(st.sampled_from(sorted(OPERATORS_BY_KIND[FACTS[name].kind])))
-    return {"fact": name, op: draw(_literal(name, op))}
-
-
-def conditions(uses: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    base = leaves() | st.sampled_from([{"use": u} for u in uses]) if uses else leaves()
-
-    def extend(parts: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
-        several = st.lists(parts, min_size=1, max_size=4)
-        return (
-            several.map(lambda p: {"all": p})
-            | several.map(lambda p: {"any": p})
-            | parts.map(lambda p: {"not": p})
-            | several.flatmap(
-                lambda p: st.integers(min_value=1, max_value=len(p) + 1).map(
-                    lambda n: {"at_least_n_of": {"n": n, "of": p}}
-                )
-            )
-        )
-
-    return st.recursive(base, extend, max_leaves=8)
-
-
-@st.composite
-def rule_sets(draw: st.DrawFn) -> RuleSet:
-    definitions: dict[str, Any] = {}
-    for i in range(draw(st.integers(min_value=0, max_value=2))):
-        definitions[f"d{i}"] = draw(conditions(list(definitions)))
-    texts = {"met": {"en": "met"}, "not_met": {"en": "not met"}, "unknown": {"en": "unknown"}}
-
-    def rule(i: int, group: str, when: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": f"{group}.r{i}", "group": group, "title": {"en": f"r{i}"}, "when": when,
-            "explain": texts, "source": {"ref": "s", "section": str(i)},
-            "provenance": "published",
-        }  # fmt: skip
-
-    whens = draw(st.lists(conditions(list(definitions)), min_size=1, max_size=5))
-    groups = [draw(st.sampled_from(["g1", "g2"])) for _ in whens]
-    indicators = draw(st.lists(conditions(list(definitions)), max_size=2))
-    return RuleSet.model_validate(
-        {
-            "format": 1, "family": "generated", "version": "1.0.0", "status": "draft",
-            "effective_from": "2020-01-01", "publisher": "tests", "title": {"en": "generated"},
-            "languages": ["en"],
-            "sources": [{"id": "s", "title": "s", "publisher": "tests"}],
-            "pathways": {
-                "one": {"title": {"en": "one"}, "requires": ["g1"]},
-                "both": {"title": {"en": "both"}, "requires": ["g1", "g2"]},
-            },
-            "definitions": definitions,
-            "rules": [rule(i, g, w) for i, (g, w) in enumerate(zip(groups, whens, strict=True))],
-            "indicators": [rule(i, "m", w) for i, w in enumerate(indicators)],
-            "changes": [{"version": "1.0.0", "date": "2026-11-23", "summary": "generated"}],
-        }
-    )  # fmt: skip
-
 
 @settings(max_examples=300)
 @given(rs=rule_sets(), people=st.lists(patients(on=ON), min_size=1, max_size=5))
@@ -213,18 +123,18 @@ def test_generated_rule_sets_agree_with_the_interpreter(rs: RuleSet, people: lis
 def test_never_met_search_means_what_the_interpreter_means(
     rs: RuleSet, people: list[Patient]
 ) -> None:
-    """The truth function of the never-met check equals the interpreter's truth."""
+    """The interpreter built once (as the never-met search uses it) equals a fresh one."""
     for rule in (*rs.rules, *rs.indicators):
-        truth = _truth_function(rule.when, rs.definitions)
+        truth = interpreter(rule.when, rs.definitions)
         for patient in people:
-            want = interpret(rule.when, patient.__dict__, _PROBE_DAY, rs.definitions)[0]
-            assert truth(patient.__dict__) is want
+            want = interpret(rule.when, patient.__dict__, _PROBE_DAY, rs.definitions)
+            assert truth(patient.__dict__, _PROBE_DAY) == want
 
 
-_GENERATED_NAME = re.compile(r"(_c|t|p|m|test_|missing_)\d+(_true|_unknown)?")
+_GENERATED_NAME = re.compile(r"(_c|t|p|m|test_|missing_)\d+(_true|_unknown|_m)?")
 _STRUCTURE = {
     "facts", "on", "get", "v", "m", "core", "len", "list", "dict", "_missing_inputs", "_CoreResult",
-    "append", "fromkeys", "isdisjoint", "issubset",
+    "append", "fromkeys", "isdisjoint", "issubset", "days",
 }  # fmt: skip
 
 

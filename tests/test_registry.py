@@ -99,7 +99,13 @@ def test_rule_set_made_in_python_is_checked_before_use() -> None:
     compiled, so an unknown fact is an error rather than a rule that is always unknown."""
     rs = variant("1.0.0", "published", "2020-01-01")
     bad = rs.model_copy(
-        update={"rules": [rs.rules[0].model_copy(update={"when": Leaf(fact="agee", at_least=18)})]}
+        update={
+            "rules": [
+                rs.rules[0].model_copy(
+                    update={"when": Leaf.model_validate({"fact": "agee", "at_least": 18})}
+                )
+            ]
+        }
     )
     with pytest.raises(visitation.RuleFileError, match="unknown-fact: unknown fact 'agee'"):
         visitation.evaluate({}, bad, on="2026-11-23")

@@ -13,6 +13,7 @@ and renderers for terminals, notebooks and EHR integrations.
 from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
 from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
+from visitation.conditions import Algebra, facts_read, fold
 from visitation.errors import (
     Diagnostic,
     NoRuleSetInForce,
@@ -22,19 +23,26 @@ from visitation.errors import (
     VisitationError,
 )
 from visitation.evaluate import CoreResult, evaluate, evaluate_core
-from visitation.facts import FACTS, FactSpec, Patient, load_patient
+from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of, load_patient
 from visitation.load import check_file, check_text, load_ruleset_file
+from visitation.logic import interpreter
+from visitation.operators import BACKENDS, OPERATORS, Operator
 from visitation.registry import RuleSetInfo, compiled, list_rulesets, load_ruleset, resolve
 from visitation.ruleset import RuleSet
 
 __all__ = [
+    "BACKENDS",
     "FACTS",
+    "OPERATORS",
+    "RULE_FACTS",
+    "Algebra",
     "Assessment",
     "CompiledRuleSet",
     "CoreResult",
     "Diagnostic",
     "FactSpec",
     "NoRuleSetInForce",
+    "Operator",
     "PathwayResult",
     "Patient",
     "PatientFileError",
@@ -53,6 +61,10 @@ __all__ = [
     "content_hash",
     "evaluate",
     "evaluate_core",
+    "facts_of",
+    "facts_read",
+    "fold",
+    "interpreter",
     "list_rulesets",
     "load_patient",
     "load_ruleset",

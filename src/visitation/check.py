@@ -9,58 +9,28 @@ changes-version, unknown-rule-id, file-name.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
 from visitation._yaml import YamlDocument
+from visitation.conditions import Loc, leaves, walk
 from visitation.errors import Diagnostic, did_you_mean
 from visitation.facts import RULE_FACTS, FactKind
-from visitation.logic import Truth, _literal, fact_value, kleene_all, kleene_any, leaves, predicate
-from visitation.ruleset import (
-    AllOf,
-    AnyOf,
-    AtLeastNOf,
-    Condition,
-    Leaf,
-    Not,
-    Rule,
-    RuleSet,
-    Use,
-)
+from visitation.never_met import search
+from visitation.operators import literal_problem, operators_for
+from visitation.ruleset import AtLeastNOf, Condition, Leaf, Rule, RuleSet, Use
 
 __all__ = ["OPERATORS_BY_KIND", "PLACEHOLDER", "check_parts", "check_ruleset"]
 
-Loc = tuple[str | int, ...]
-
 OPERATORS_BY_KIND: dict[FactKind, frozenset[str]] = {
-    "bool": frozenset({"is", "equals", "not_equals", "recorded"}),
-    "int": frozenset(
-        {
-            "equals",
-            "not_equals",
-            "in",
-            "not_in",
-            "at_least",
-            "at_most",
-            "greater_than",
-            "less_than",
-            "recorded",
-        }
-    ),
-    "date": frozenset({"within_days", "recorded"}),
-    "enum": frozenset({"equals", "not_equals", "in", "not_in", "recorded"}),
-    "set": frozenset({"contains", "contains_any", "contains_all", "size_at_least", "recorded"}),
-    "text": frozenset({"equals", "not_equals", "in", "not_in", "recorded"}),
-    "scores": frozenset({"size_at_least", "recorded"}),
+    kind: operators_for(kind) for kind in get_args(FactKind)
 }
-"""Which operators fit which kind of fact."""
+"""Which operators fit which kind of fact (from the operator table)."""
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 """A ``{name}`` placeholder in an explanation."""
@@ -108,7 +78,16 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
     if not any(d.code in _STRUCTURAL for d in c.out):
         for section in ("rules", "indicators"):
             for i, rule in enumerate(getattr(rs, section)):
-                if not _can_be_met(rule.when, rs.definitions):
+                found = search(rule.when, rs.definitions)
+                if found.bounded:
+                    c.report(
+                        "search-bounded",
+                        f"rule '{rule.id}' has too many combinations of values to search "
+                        "whether it can ever be met; not checked",
+                        (section, i, "when"),
+                        warning=True,
+                    )
+                elif not found.can_be_met:
                     c.report(
                         "never-met",
                         f"rule '{rule.id}' can never be met, whatever the facts",
@@ -186,9 +165,7 @@ def _check_monotonic(
     """A gate must not use 'recorded': it is never unknown, so recording a fact could flip
     a definite verdict (law 1). Indicators, which monitor what is recorded, may use it."""
 
-    facts = sorted(
-        {leaf.fact for leaf in leaves(rule.when, definitions) if leaf.operator == "recorded"}
-    )
+    facts = sorted({leaf.fact for leaf in leaves(rule.when, definitions) if leaf.op.never_unknown})
     if facts:
         c.report(
             "recorded-in-rule",
@@ -298,24 +275,9 @@ def _check_ids_and_sources(c: _Checker, rs: RuleSet) -> None:
 
 def _uses(condition: Condition) -> Iterator[tuple[str, Loc]]:
     """(definition name, location relative to the condition) of every ``use``."""
-    for node, loc in _walk(condition, ()):
+    for node, loc in walk(condition):
         if isinstance(node, Use):
             yield node.use, (*loc, "use")
-
-
-def _walk(condition: Condition, loc: Loc) -> Iterator[tuple[Condition, Loc]]:
-    yield condition, loc
-    if isinstance(condition, AllOf):
-        for j, p in enumerate(condition.all):
-            yield from _walk(p, (*loc, "all", j))
-    elif isinstance(condition, AnyOf):
-        for j, p in enumerate(condition.any):
-            yield from _walk(p, (*loc, "any", j))
-    elif isinstance(condition, Not):
-        yield from _walk(condition.not_, (*loc, "not"))
-    elif isinstance(condition, AtLeastNOf):
-        for j, p in enumerate(condition.at_least_n_of.of):
-            yield from _walk(p, (*loc, "at_least_n_of", "of", j))
 
 
 def _check_definitions(c: _Checker, rs: RuleSet) -> None:
@@ -384,7 +346,7 @@ def _check_pathways(c: _Checker, rs: RuleSet) -> set[str]:
 
 
 def _check_condition(c: _Checker, condition: Condition, loc: Loc) -> None:
-    for node, rel in _walk(condition, ()):
+    for node, rel in walk(condition):
         if isinstance(node, Leaf):
             _check_leaf(c, node, (*loc, *rel))
         elif isinstance(node, AtLeastNOf) and node.at_least_n_of.n > len(node.at_least_n_of.of):
@@ -405,43 +367,27 @@ def _check_leaf(c: _Checker, leaf: Leaf, loc: Loc) -> None:
             (*loc, "fact"),
         )
         return
-    op = leaf.operator
-    allowed = OPERATORS_BY_KIND[spec.kind]
-    if op not in allowed:
+    op = leaf.op
+    if spec.kind not in op.kinds:
+        allowed = OPERATORS_BY_KIND[spec.kind]
         c.report(
             "operator-type",
-            f"operator '{op}' does not fit fact '{leaf.fact}' ({spec.kind}); "
+            f"operator '{op.key}' does not fit fact '{leaf.fact}' ({spec.kind}); "
             f"use one of: {', '.join(sorted(allowed))}",
-            (*loc, op),
+            (*loc, op.key),
         )
         return
     values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
     for v in values:
-        problem = _value_problem(spec.kind, spec.vocabulary, op, v)
+        problem = literal_problem(op, spec, v)
         if problem:
             code, message = problem
-            c.report(code, f"fact '{leaf.fact}': {message}", (*loc, op))
-
-
-def _value_problem(
-    kind: FactKind, vocabulary: tuple[str, ...], op: str, v: Any
-) -> tuple[str, str] | None:
-    if op in ("recorded", "size_at_least", "within_days"):
-        if op == "recorded" and not isinstance(v, bool):
-            return "value-type", f"'recorded' takes true or false, not {v!r}"
-        if op != "recorded" and (isinstance(v, bool) or not isinstance(v, int)):
-            return "value-type", f"'{op}' takes a whole number, not {v!r}"
-        return None
-    if kind == "bool" and not isinstance(v, bool):
-        return "value-type", f"a yes/no fact compares with true or false, not {v!r}"
-    if kind == "int" and (isinstance(v, bool) or not isinstance(v, int | float)):
-        return "value-type", f"a number fact compares with a number, not {v!r}"
-    if kind == "text" and not isinstance(v, str):
-        return "value-type", f"a text fact compares with text, not {v!r}"
-    if kind in ("enum", "set") and vocabulary and (not isinstance(v, str) or v not in vocabulary):
-        hint = did_you_mean(str(v), vocabulary) or f"; one of: {', '.join(vocabulary)}"
-        return "unknown-value", f"'{v}' is not in the vocabulary{hint}"
-    return None
+            if code == "unknown-value":
+                hint = did_you_mean(str(v), spec.vocabulary) or (
+                    f"; one of: {', '.join(spec.vocabulary)}"
+                )
+                message += hint
+            c.report(code, f"fact '{leaf.fact}': {message}", (*loc, op.key))
 
 
 def _check_placeholders(c: _Checker, rule: Rule, loc: Loc) -> None:
@@ -460,129 +406,3 @@ def _check_placeholder_text(c: _Checker, text: str, loc: Loc) -> None:
                 f"placeholder '{{{name}}}' names no fact{did_you_mean(name, candidates)}",
                 loc,
             )
-
-
-# --------------------------------------------------------------------------------------
-# never-met: is there any assignment of recorded facts that makes the rule true?
-# --------------------------------------------------------------------------------------
-
-_PROBE_DAY = date(2000, 6, 15)
-_MAX_COMBINATIONS = 50_000
-
-
-def _can_be_met(condition: Condition, definitions: Mapping[str, Condition]) -> bool:
-    """Search the candidate values of the rule's facts for one that makes it true.
-
-    Candidate values are the boundaries of every literal (n-1, n, n+1 for numbers; every
-    vocabulary member; dates just inside and outside every window), so the search is
-    exact for the closed operator set. Above a size limit it gives the benefit of the doubt.
-    """
-
-    by_fact: dict[str, list[Leaf]] = {}
-    for leaf in leaves(condition, definitions):
-        by_fact.setdefault(leaf.fact, []).append(leaf)
-    names = list(by_fact)
-    domains = [_candidates(n, by_fact[n]) for n in names]
-    total = 1
-    for d in domains:
-        total *= len(d)
-        if total > _MAX_COMBINATIONS:
-            return True
-    truth = _truth_function(condition, definitions)
-    return any(truth(dict(zip(names, combo, strict=True))) is True
-               for combo in itertools.product(*domains))  # fmt: skip
-
-
-def _truth_function(
-    condition: Condition, definitions: Mapping[str, Condition]
-) -> Callable[[Mapping[str, Any]], Truth]:
-    """The truth of ``condition`` on the probe day as a function of the facts.
-
-    The same meaning as :func:`visitation.logic.interpret` (its truth, without the missing
-    facts), with each leaf's predicate built once instead of once per candidate.
-    """
-    if isinstance(condition, Leaf):
-        name, pred = condition.fact, predicate(condition)
-        if condition.operator == "recorded":
-            want = condition.value
-            return lambda facts: (fact_value(facts, name, _PROBE_DAY) is not None) == want
-
-        def leaf(facts: Mapping[str, Any]) -> Truth:
-            value = fact_value(facts, name, _PROBE_DAY)
-            return None if value is None else pred(value, _PROBE_DAY)
-
-        return leaf
-    if isinstance(condition, Use):
-        return _truth_function(definitions[condition.use], definitions)
-    if isinstance(condition, Not):
-        inner = _truth_function(condition.not_, definitions)
-
-        def negation(facts: Mapping[str, Any]) -> Truth:
-            truth = inner(facts)
-            return None if truth is None else not truth
-
-        return negation
-    if isinstance(condition, AllOf | AnyOf):
-        parts = [
-            _truth_function(p, definitions)
-            for p in (condition.all if isinstance(condition, AllOf) else condition.any)
-        ]
-        combine = kleene_all if isinstance(condition, AllOf) else kleene_any
-        return lambda facts: combine(p(facts) for p in parts)
-    if isinstance(condition, AtLeastNOf):
-        n = condition.at_least_n_of.n
-        parts = [_truth_function(p, definitions) for p in condition.at_least_n_of.of]
-
-        def count(facts: Mapping[str, Any]) -> Truth:
-            truths = [p(facts) for p in parts]
-            true, unknown = truths.count(True), truths.count(None)
-            return True if true >= n else (False if true + unknown < n else None)
-
-        return count
-    raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
-
-
-def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
-    spec = RULE_FACTS[name]
-    out: list[Any] = []
-    if any(leaf.operator == "recorded" for leaf in leaves_):
-        out.append(None)
-    literals = [
-        v
-        for leaf in leaves_
-        for v in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
-    ]
-    if spec.kind == "bool":
-        out += [True, False]
-    elif spec.kind == "int":
-        nums = {0} | {
-            int(v) + d for v in literals if isinstance(v, int | float) for d in (-1, 0, 1)
-        }
-        out += sorted(nums)
-    elif spec.kind == "enum":
-        out += [_literal(name, v) for v in spec.vocabulary]
-    elif spec.kind == "date":
-        days = {0} | {int(v) + d for v in literals if isinstance(v, int) for d in (0, 1)}
-        out += [_PROBE_DAY - timedelta(days=d) for d in sorted(days)] + [
-            _PROBE_DAY + timedelta(days=1)
-        ]
-    elif spec.kind == "set":
-        sizes = [int(v) for v in literals if isinstance(v, int) and not isinstance(v, bool)]
-        fillers = [f"(other {i})" for i in range(max([1, *sizes]))]
-        members = [_literal(name, v) for v in spec.vocabulary] or [
-            *sorted({v for v in literals if isinstance(v, str)}),
-            *fillers,
-        ]
-        if len(members) <= 10:
-            out += [
-                frozenset(s)
-                for k in range(len(members) + 1)
-                for s in itertools.combinations(members, k)
-            ]
-        else:  # pragma: no cover - no bundled vocabulary is this large
-            out += [frozenset(), frozenset(members)]
-    elif spec.kind == "text":
-        out += [*{v for v in literals if isinstance(v, str)}, "(other)"]
-    else:  # scores: a full answer sheet or an empty one
-        out += [[1] * 15, []]
-    return out

@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from visitation.conditions import facts_read, fold
 from visitation.facts import DERIVATIONS, FACTS, missing_inputs
-from visitation.logic import Facts, Truth, _literal, kleene_all, leaves
-from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Rule, RuleSet, Use
+from visitation.logic import Facts, Truth, kleene_all
+from visitation.operators import Operator
+from visitation.ruleset import Condition, Leaf, Rule, RuleSet
 
 __all__ = ["CompiledRule", "CompiledRuleSet", "CoreResult", "compile_ruleset", "content_hash"]
 
@@ -135,7 +137,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     exec(compile(source, f"<visitation {ruleset.key}>", "exec"), namespace)
 
     def compiled_rule(i: int, rule: Rule) -> CompiledRule:
-        facts = tuple(dict.fromkeys(leaf.fact for leaf in leaves(rule.when, defs)))
+        facts = facts_read(rule.when, defs)
         return CompiledRule(rule, namespace[f"test_{i}"], facts, namespace[f"missing_{i}"])
 
     compiled = [compiled_rule(i, r) for i, r in enumerate(everything)]
@@ -152,52 +154,42 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
 
 
 # --------------------------------------------------------------------------------------
-# Code generation
+# Code generation: an algebra of the fold, writing Python text
 # --------------------------------------------------------------------------------------
 
-_OPERATOR_CODE: dict[str, str] = {
-    "equals": "v == {c}",
-    "is": "v == {c}",
-    "not_equals": "v != {c}",
-    "in": "v in {c}",
-    "not_in": "v not in {c}",
-    "at_least": "v >= {c}",
-    "at_most": "v <= {c}",
-    "greater_than": "v > {c}",
-    "less_than": "v < {c}",
-    "contains": "{c} in v",
-    "contains_any": "not {c}.isdisjoint(v)",
-    "contains_all": "{c}.issubset(v)",
-    "size_at_least": "len(v) >= {c}",
-    "within_days": "on - {c} <= v <= on",
-}
-"""Each operator on a recorded value ``v``; ``{c}`` is the name of the bound literal.
-The same meanings as :func:`visitation.logic.predicate` (a property test holds them equal)."""
 
-_SET_OPERATORS = frozenset({"in", "not_in", "contains_any", "contains_all"})
+@dataclass(slots=True)
+class _Code:
+    """The code computing one node: the variable holding its truth, the lines (indented
+    relative to the node) that compute it, and how its missing facts are collected."""
+
+    var: str
+    lines: list[str]
+    how: tuple[Any, ...]
+    """("leaf", key) · ("derived", key) · ("never",) · ("same", part) · ("parts", *parts)
+    · ("def", name)"""
 
 
-def _operand(leaf: Leaf) -> Any:
-    """The leaf's literal in the form its code form compares with."""
-    op, arg, fact = leaf.operator, leaf.value, leaf.fact
-    if op in _SET_OPERATORS:
-        return frozenset(_literal(fact, a) for a in arg)
-    if op == "within_days":
-        return timedelta(days=arg)
-    return _literal(fact, arg)
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
 
 
 class _Emitter:
-    """Writes the body of one generated function; constants go to the shared namespace."""
+    """Writes Python for each node (an algebra of :func:`visitation.conditions.fold`).
 
-    def __init__(self, consts: dict[str, Any], definitions: Mapping[str, Condition]) -> None:
+    Every value from the rule file becomes a constant bound in the shared namespace; the
+    text holds only made-up names and each operator's ``python`` form from the operator
+    table. A definition's code is written once, into the prelude of the function, before
+    any rule, dependencies first; every ``use`` of it reads its variable.
+    """
+
+    def __init__(self, consts: dict[str, Any]) -> None:
         self.consts = consts
-        self.definitions = definitions
-        self.lines: list[str] = ["    get = facts.get"]
         self.count = 0
-        self.defs: dict[str, str] = {}
-        self.tree: dict[str, tuple[str, ...]] = {}
-        """Truth variable → how its missing facts are collected (see :meth:`collect`)."""
+        self.prelude: list[str] = []
+        self.defined: dict[str, _Code] = {}
+        self.memo: dict[str, _Code] = {}
+        """The fold's memo: shared by every condition this emitter writes."""
 
     def const(self, value: Any) -> str:
         name = f"_c{len(self.consts)}"
@@ -208,131 +200,138 @@ class _Emitter:
         self.count += 1
         return f"t{self.count}"
 
-    def line(self, depth: int, text: str) -> None:
-        self.lines.append("    " * depth + text)
+    def write(self, condition: Condition, definitions: Mapping[str, Condition]) -> _Code:
+        return fold(condition, self, definitions, memo=self.memo)
 
-    def prelude(self, roots: Iterable[Condition]) -> None:
-        """Compute each definition the roots use, once, before any rule (dependencies first)."""
-        for name in _definition_order(roots, self.definitions):
-            self.defs[name] = self.condition(self.definitions[name], 1)
-
-    def condition(self, c: Condition, depth: int) -> str:
-        """Emit code computing ``c``; the name of the variable that holds its truth."""
-        if isinstance(c, Leaf):
-            return self.leaf(c, depth)
-        if isinstance(c, Use):
-            return self.defs[c.use]
-        if isinstance(c, Not):
-            inner = self.condition(c.not_, depth)
-            t = self.fresh()
-            self.line(depth, f"{t} = None if {inner} is None else not {inner}")
-            self.tree[t] = ("same", inner)
-            return t
-        if isinstance(c, AllOf):
-            return self.combine(c.all, depth, stop="False")
-        if isinstance(c, AnyOf):
-            return self.combine(c.any, depth, stop="True")
-        if isinstance(c, AtLeastNOf):
-            return self.at_least(c.at_least_n_of.n, c.at_least_n_of.of, depth)
-        raise AssertionError(f"unknown condition {c!r}")  # pragma: no cover
-
-    def leaf(self, leaf: Leaf, depth: int) -> str:
-        t = self.fresh()
-        key = self.const(leaf.fact)
-        self.line(depth, f"v = get({key})")
+    def leaf(self, leaf: Leaf, op: Operator) -> _Code:
+        t, key = self.fresh(), self.const(leaf.fact)
+        lines = [f"v = get({key})"]
         derivation = DERIVATIONS.get(leaf.fact)
         if derivation is not None:  # computed from other facts when not recorded itself
-            self.line(depth, "if v is None:")
-            self.line(depth + 1, f"v = {self.const(derivation.compute)}(facts, on)")
-        op = leaf.operator
-        if op == "recorded":  # never unknown
-            self.line(depth, f"{t} = v is not None" if leaf.value else f"{t} = v is None")
-            self.tree[t] = ("never",)
-            return t
-        code = _OPERATOR_CODE[op].format(c=self.const(_operand(leaf)))
-        self.line(depth, f"{t} = None if v is None else {code}")
-        self.tree[t] = ("leaf" if leaf.fact in FACTS else "derived", key)
-        return t
+            lines += ["if v is None:", f"    v = {self.const(derivation.compute)}(facts, on)"]
+        form = op.forms["python"].format(c=self.const(op.prepare(leaf.fact, leaf.value)))
+        if op.never_unknown:
+            lines.append(f"{t} = {form}")
+            return _Code(t, lines, ("never",))
+        lines.append(f"{t} = None if v is None else {form}")
+        return _Code(t, lines, ("leaf" if leaf.fact in FACTS else "derived", key))
 
-    def combine(self, parts: list[Condition], depth: int, *, stop: str) -> str:
+    def negate(self, part: _Code) -> _Code:
+        t = self.fresh()
+        line = f"{t} = None if {part.var} is None else not {part.var}"
+        return _Code(t, [*part.lines, line], ("same", part))
+
+    def all(self, parts: Sequence[_Code]) -> _Code:
+        return self._combine(parts, stop="False")
+
+    def any(self, parts: Sequence[_Code]) -> _Code:
+        return self._combine(parts, stop="True")
+
+    def _combine(self, parts: Sequence[_Code], *, stop: str) -> _Code:
         """Kleene AND (``stop='False'``) or OR (``stop='True'``), settled at the first stop."""
-        children = [self.condition(parts[0], depth)]
         t = self.fresh()
-        self.line(depth, f"{t} = {children[0]}")
+        lines = [*parts[0].lines, f"{t} = {parts[0].var}"]
         for part in parts[1:]:
-            self.line(depth, f"if {t} is not {stop}:")
-            child = self.condition(part, depth + 1)
-            children.append(child)
-            self.line(depth + 1, f"if {child} is {stop}:")
-            self.line(depth + 2, f"{t} = {stop}")
-            self.line(depth + 1, f"elif {child} is None:")
-            self.line(depth + 2, f"{t} = None")
-        self.tree[t] = ("parts", *children)
-        return t
+            lines.append(f"if {t} is not {stop}:")
+            lines += _indent(part.lines)
+            lines += [
+                f"    if {part.var} is {stop}:",
+                f"        {t} = {stop}",
+                f"    elif {part.var} is None:",
+                f"        {t} = None",
+            ]
+        return _Code(t, lines, ("parts", *parts))
 
-    def at_least(self, n: int, parts: list[Condition], depth: int) -> str:
-        t = self.fresh()
-        need = self.const(n)
+    def at_least(self, n: int, parts: Sequence[_Code]) -> _Code:
+        t, need = self.fresh(), self.const(n)
         true, unknown = f"{t}_true", f"{t}_unknown"
-        self.line(depth, f"{true} = {unknown} = 0")
-        children = []
+        lines = [f"{true} = {unknown} = 0"]
         for part in parts:
-            self.line(depth, f"if {true} < {need}:")
-            child = self.condition(part, depth + 1)
-            children.append(child)
-            self.line(depth + 1, f"if {child} is True:")
-            self.line(depth + 2, f"{true} += 1")
-            self.line(depth + 1, f"elif {child} is None:")
-            self.line(depth + 2, f"{unknown} += 1")
-        self.line(
-            depth,
-            f"{t} = True if {true} >= {need} else (False if {true} + {unknown} < {need} else None)",
+            lines.append(f"if {true} < {need}:")
+            lines += _indent(part.lines)
+            lines += [
+                f"    if {part.var} is True:",
+                f"        {true} += 1",
+                f"    elif {part.var} is None:",
+                f"        {unknown} += 1",
+            ]
+        lines.append(
+            f"{t} = True if {true} >= {need} else (False if {true} + {unknown} < {need} else None)"
         )
-        self.tree[t] = ("parts", *children)
-        return t
+        return _Code(t, lines, ("parts", *parts))
 
-    def collect(self, t: str, depth: int) -> None:
-        """Append the missing facts of the unknown node ``t`` to ``m``, as ``interpret`` does:
-        a leaf its fact; a combination the missing facts of its unknown parts, in order.
-        (A node is unknown only when every part was evaluated, so each part's variable is set.)
-        """
-        kind, *args = self.tree[t]
+    def use(self, name: str, definition: _Code) -> _Code:
+        if name not in self.defined:
+            self.prelude += definition.lines
+            self.defined[name] = definition
+        return _Code(definition.var, [], ("def", name))
+
+    # -- missing facts -----------------------------------------------------------------
+
+    def collect(self, code: _Code, into: str) -> list[str]:
+        """Lines appending the missing facts of the unknown node ``code`` to ``into``, as the
+        reference interpreter lists them: a leaf its fact; a combination the missing facts
+        of its unknown parts, in order; a definition its own list (written once, see
+        :meth:`definition_missing`). A node is unknown only when every part was evaluated,
+        so each part's variable is set."""
+        kind, *args = code.how
         if kind == "leaf":
-            self.line(depth, f"m.append({args[0]})")
-        elif kind == "derived":  # what to record: the unrecorded inputs
-            self.line(depth, f"m += _missing_inputs({args[0]}, facts)")
-        elif kind == "never":
-            self.line(depth, "pass")
-        elif kind == "same":
-            self.collect(args[0], depth)
-        else:
-            for child in args:
-                self.line(depth, f"if {child} is None:")
-                self.collect(child, depth + 1)
+            return [f"{into}.append({args[0]})"]
+        if kind == "derived":  # what to record: the unrecorded inputs
+            return [f"{into} += _missing_inputs({args[0]}, facts)"]
+        if kind == "never":
+            return []
+        if kind == "same":
+            return self.collect(args[0], into)
+        if kind == "def":
+            return [f"{into} += {self.defined[args[0]].var}_m"]
+        lines: list[str] = []
+        for part in args:
+            inner = self.collect(part, into)
+            if inner:
+                lines += [f"if {part.var} is None:", *_indent(inner)]
+        return lines
+
+    def definition_missing(self) -> list[str]:
+        """For each definition (dependencies first), its missing facts when unknown."""
+        lines: list[str] = []
+        for code in self.defined.values():
+            m = f"{code.var}_m"
+            lines.append(f"{m} = []")
+            inner = self.collect(code, m)
+            if inner:
+                lines += [f"if {code.var} is None:", *_indent(inner)]
+        return lines
+
+
+def _function(name: str, body: list[str]) -> list[str]:
+    return [f"def {name}(facts, on):", *_indent(["get = facts.get", *body])]
 
 
 def _rule_functions(
     i: int, when: Condition, defs: Mapping[str, Condition], consts: dict[str, Any]
 ) -> str:
     """``test_i(facts, on)`` and ``missing_i(facts, on)`` for one rule."""
-    test = _Emitter(consts, defs)
-    test.prelude([when])
-    t = test.condition(when, 1)
-    missing = _Emitter(consts, defs)
-    missing.prelude([when])
-    m = missing.condition(when, 1)
-    missing.line(1, f"if {m} is not None:")
-    missing.line(2, "return []")
-    missing.line(1, "m = []")
-    missing.collect(m, 1)
-    missing.line(1, "return list(dict.fromkeys(m))")
+    test = _Emitter(consts)
+    t = test.write(when, defs)
+    missing = _Emitter(consts)
+    m = missing.write(when, defs)
     return "\n".join(
         [
-            f"def test_{i}(facts, on):",
-            *test.lines,
-            f"    return {t}",
-            f"def missing_{i}(facts, on):",
-            *missing.lines,
+            *_function(f"test_{i}", [*test.prelude, *t.lines, f"return {t.var}"]),
+            *_function(
+                f"missing_{i}",
+                [
+                    *missing.prelude,
+                    *m.lines,
+                    f"if {m.var} is not None:",
+                    "    return []",
+                    *missing.definition_missing(),
+                    "m = []",
+                    *missing.collect(m, "m"),
+                    "return list(dict.fromkeys(m))",
+                ],
+            ),
         ]
     )
 
@@ -348,58 +347,34 @@ def _core_function(
     The missing facts of an indeterminate pathway are those of its unknown rules
     (``missing_i``, the rules' own functions), in rule order, without repeats.
     """
-    e = _Emitter(consts, defs)
-    e.prelude(whens)
-    statuses = [e.condition(w, 1) for w in whens]
+    e = _Emitter(consts)
+    codes = [e.write(w, defs) for w in whens]
+    body = [*e.prelude]
+    for code in codes:
+        body += code.lines
+    statuses = [code.var for code in codes]
     verdicts = [f"p{j}" for j in range(len(pathways))]
     for p, (_, required) in zip(verdicts, pathways, strict=True):
         names = [statuses[i] for i in required]
         if not names:
-            e.line(1, f"{p} = True")
+            body.append(f"{p} = True")
         else:
             false = " or ".join(f"{s} is False" for s in names)
             unknown = " or ".join(f"{s} is None" for s in names)
-            e.line(1, f"{p} = False if {false} else (None if {unknown} else True)")
+            body.append(f"{p} = False if {false} else (None if {unknown} else True)")
     result = f"[{', '.join(statuses)}], [{', '.join(verdicts)}]"
     if verdicts:
-        e.line(1, f"if {' or '.join(f'{p} is None' for p in verdicts)}:")
+        body.append(f"if {' or '.join(f'{p} is None' for p in verdicts)}:")
         for j, (p, (_, required)) in enumerate(zip(verdicts, pathways, strict=True)):
-            e.line(2, f"m{j} = []")
-            e.line(2, f"if {p} is None:")
+            body += [f"    m{j} = []", f"    if {p} is None:"]
             for i in required:
-                e.line(3, f"if {statuses[i]} is None:")
-                e.line(4, f"m{j} += missing_{i}(facts, on)")
-            e.line(3, f"m{j} = list(dict.fromkeys(m{j}))")
+                body += [
+                    f"        if {statuses[i]} is None:",
+                    f"            m{j} += missing_{i}(facts, on)",
+                ]
+            body.append(f"        m{j} = list(dict.fromkeys(m{j}))")
         missing = ", ".join(f"m{j}" for j in range(len(verdicts)))
-        e.line(2, f"return _CoreResult({result}, [{missing}])")
+        body.append(f"    return _CoreResult({result}, [{missing}])")
     empty = ", ".join("[]" for _ in verdicts)
-    return "\n".join(
-        ["def core(facts, on):", *e.lines, f"    return _CoreResult({result}, [{empty}])"]
-    )
-
-
-def _definition_order(
-    roots: Iterable[Condition], definitions: Mapping[str, Condition]
-) -> list[str]:
-    """The definitions the roots use, each after the definitions it uses itself."""
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(c: Condition) -> None:
-        if isinstance(c, Use):
-            if c.use not in seen:
-                seen.add(c.use)
-                visit(definitions[c.use])
-                order.append(c.use)
-        elif isinstance(c, Not):
-            visit(c.not_)
-        elif isinstance(c, AllOf | AnyOf):
-            for p in c.all if isinstance(c, AllOf) else c.any:
-                visit(p)
-        elif isinstance(c, AtLeastNOf):
-            for p in c.at_least_n_of.of:
-                visit(p)
-
-    for root in roots:
-        visit(root)
-    return order
+    body.append(f"return _CoreResult({result}, [{empty}])")
+    return "\n".join(_function("core", body))

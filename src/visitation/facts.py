@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -34,6 +35,7 @@ __all__ = [
     "ReferralContent",
     "Referrer",
     "age_on",
+    "facts_of",
     "load_patient",
     "missing_inputs",
 ]
@@ -427,6 +429,14 @@ def missing_inputs(name: str, facts: Mapping[str, Any]) -> list[str]:
     if name in FACTS or name not in DERIVATIONS:
         return [name]
     return [i for i in DERIVATIONS[name].inputs if facts.get(i) is None]
+
+
+def facts_of(patient: Patient) -> Mapping[str, Any]:
+    """The facts of a validated patient by fact name, read-only (``None``: not recorded).
+
+    This is the mapping every evaluator reads: ``evaluate_core(compiled, facts_of(p), on)``.
+    """
+    return MappingProxyType(patient.__dict__)
 
 
 def load_patient(path: str | Path) -> Patient:

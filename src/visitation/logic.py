@@ -2,29 +2,36 @@
 
 Truth is ``True`` (met), ``False`` (not met) or ``None`` (unknown: a fact it needs is not
 recorded). ``all`` / ``any`` / ``not`` / ``at_least_n_of`` follow Kleene's strong logic,
-the same as SQL's NULL. The operator semantics live in :func:`predicate`, used by this
-interpreter and by the never-met search of ``check.py``; the interpreter walks the tree
-plainly and also says which unrecorded facts would settle an unknown result. This is the
-reference: the generated functions of ``compile.py`` (which write each operator inline)
-must agree with it on every patient, and ``tests/test_compile.py`` checks that they do.
+the same as SQL's NULL. Each operator means what its ``holds`` in the operator table
+(:mod:`visitation.operators`) says; the reference interpreter is a fold of the condition
+(:func:`visitation.conditions.fold`) into plain closures, which also say which unrecorded
+facts would settle an unknown result. It is the reference: the generated functions of
+``compile.py``, the never-met search of the checker and every backend must agree with
+it, and ``tests/test_compile.py`` checks that they do on generated rule sets and patients.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
-from visitation.facts import DERIVATIONS, RULE_FACTS, missing_inputs
-from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Use
+from visitation.conditions import fold, leaves
+from visitation.facts import DERIVATIONS, missing_inputs
+from visitation.operators import Operator
+from visitation.ruleset import Condition, Leaf
 
 __all__ = [
+    "Interpreter",
+    "Result",
     "Truth",
     "fact_value",
     "interpret",
+    "interpreter",
     "kleene_all",
     "kleene_any",
+    "leaves",
     "predicate",
 ]
 
@@ -64,54 +71,81 @@ def fact_value(facts: Facts, name: str, on: date) -> Any:
     return value
 
 
-def _literal(fact: str, value: Any) -> Any:
-    """A rule's literal in the fact's own type (enum members for enum and set facts)."""
-    spec = RULE_FACTS.get(fact)
-    if spec is not None and spec.enum_type is not None and isinstance(value, str):
-        try:
-            return spec.enum_type(value)
-        except ValueError:
-            return value
-    return value
+Result = tuple[Truth, list[str]]
+"""A condition's truth and, when unknown, the unrecorded facts that would settle it."""
+Interpreter = Callable[[Facts, date], Result]
+_Eval = Callable[[Facts, date, dict[str, Result]], Result]
 
 
-def predicate(leaf: Leaf) -> Predicate:
-    """``pred(value, on)`` for a recorded value: the meaning of the leaf's operator."""
-    op, arg, fact = leaf.operator, leaf.value, leaf.fact
-    if op in ("in", "not_in", "contains_any", "contains_all"):
-        args: frozenset[Any] = frozenset(_literal(fact, a) for a in arg)
-    single = _literal(fact, arg)
-    match op:
-        case "equals" | "is":
-            return lambda v, on: bool(v == single)
-        case "not_equals":
-            return lambda v, on: bool(v != single)
-        case "in":
-            return lambda v, on: v in args
-        case "not_in":
-            return lambda v, on: v not in args
-        case "at_least":
-            return lambda v, on: bool(v >= single)
-        case "at_most":
-            return lambda v, on: bool(v <= single)
-        case "greater_than":
-            return lambda v, on: bool(v > single)
-        case "less_than":
-            return lambda v, on: bool(v < single)
-        case "contains":
-            return lambda v, on: single in v
-        case "contains_any":
-            return lambda v, on: not args.isdisjoint(v)
-        case "contains_all":
-            return lambda v, on: args.issubset(v)
-        case "size_at_least":
-            return lambda v, on: len(v) >= single
-        case "within_days":
-            days = timedelta(days=single)
-            return lambda v, on: on - days <= v <= on
-        case "recorded":  # handled by the callers: never unknown
-            return lambda v, on: bool(single)
-    raise AssertionError(f"unknown operator {op}")  # pragma: no cover
+class _Reference:
+    """The reference meaning of each node (an algebra for :func:`visitation.conditions.fold`).
+
+    Each node becomes a plain closure ``(facts, on, memo) -> (truth, missing)``; ``memo``
+    holds each definition's result for one evaluation, so a definition used many times is
+    evaluated once.
+    """
+
+    def leaf(self, leaf: Leaf, op: Operator) -> _Eval:
+        name, holds = leaf.fact, op.holds
+        operand = op.prepare(name, leaf.value)
+        if op.never_unknown:
+            return lambda facts, on, memo: (holds(fact_value(facts, name, on), operand, on), [])
+
+        def test(facts: Facts, on: date, memo: dict[str, Result]) -> Result:
+            value = fact_value(facts, name, on)
+            if value is None:
+                return None, missing_inputs(name, facts)
+            return holds(value, operand, on), []
+
+        return test
+
+    def all(self, parts: Sequence[_Eval]) -> _Eval:
+        return lambda facts, on, memo: _combined(kleene_all, [p(facts, on, memo) for p in parts])
+
+    def any(self, parts: Sequence[_Eval]) -> _Eval:
+        return lambda facts, on, memo: _combined(kleene_any, [p(facts, on, memo) for p in parts])
+
+    def negate(self, part: _Eval) -> _Eval:
+        def negation(facts: Facts, on: date, memo: dict[str, Result]) -> Result:
+            truth, missing = part(facts, on, memo)
+            return (None if truth is None else not truth), missing
+
+        return negation
+
+    def at_least(self, n: int, parts: Sequence[_Eval]) -> _Eval:
+        def count(facts: Facts, on: date, memo: dict[str, Result]) -> Result:
+            results = [p(facts, on, memo) for p in parts]
+            true = sum(1 for t, _ in results if t is True)
+            unknown = sum(1 for t, _ in results if t is None)
+            truth: Truth = True if true >= n else (False if true + unknown < n else None)
+            return truth, _unknown_missing(truth, results)
+
+        return count
+
+    def use(self, name: str, definition: _Eval) -> _Eval:
+        def shared(facts: Facts, on: date, memo: dict[str, Result]) -> Result:
+            hit = memo.get(name)
+            if hit is None:
+                hit = memo[name] = definition(facts, on, memo)
+            return hit
+
+        return shared
+
+
+def _combined(combine: Callable[[Iterable[Truth]], Truth], results: list[Result]) -> Result:
+    truth = combine(t for t, _ in results)
+    return truth, _unknown_missing(truth, results)
+
+
+def interpreter(condition: Condition, definitions: Mapping[str, Condition]) -> Interpreter:
+    """The reference meaning of a condition as a function ``(facts, on) -> (truth, missing)``.
+
+    Built once, called for many patients. The facts listed for an unknown result are the
+    unrecorded facts of the unknown parts that could still change it, in the order they
+    appear; recording all of them makes the result definite.
+    """
+    run = fold(condition, _Reference(), definitions)
+    return lambda facts, on: run(facts, on, {})
 
 
 def interpret(
@@ -119,70 +153,22 @@ def interpret(
     facts: Facts,
     on: date,
     definitions: Mapping[str, Condition],
-) -> tuple[Truth, list[str]]:
-    """Evaluate a condition plainly: its truth and, when unknown, the facts that settle it.
-
-    The facts listed for an unknown result are the unrecorded facts of the unknown parts
-    that could still change it, in the order they appear; recording all of them makes the
-    result definite.
-    """
-    if isinstance(condition, Leaf):
-        value = fact_value(facts, condition.fact, on)
-        if condition.operator == "recorded":
-            return (value is not None) == condition.value, []
-        if value is None:
-            return None, missing_inputs(condition.fact, facts)
-        return predicate(condition)(value, on), []
-    if isinstance(condition, Use):
-        return interpret(definitions[condition.use], facts, on, definitions)
-    if isinstance(condition, Not):
-        truth, missing = interpret(condition.not_, facts, on, definitions)
-        return (None if truth is None else not truth), missing
-    if isinstance(condition, AllOf | AnyOf):
-        parts = condition.all if isinstance(condition, AllOf) else condition.any
-        results = [interpret(p, facts, on, definitions) for p in parts]
-        combine = kleene_all if isinstance(condition, AllOf) else kleene_any
-        truth = combine(t for t, _ in results)
-        return truth, _unknown_missing(truth, results)
-    if isinstance(condition, AtLeastNOf):
-        n = condition.at_least_n_of.n
-        results = [interpret(p, facts, on, definitions) for p in condition.at_least_n_of.of]
-        true = sum(1 for t, _ in results if t is True)
-        unknown = sum(1 for t, _ in results if t is None)
-        count: Truth = True if true >= n else (False if true + unknown < n else None)
-        return count, _unknown_missing(count, results)
-    raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
+) -> Result:
+    """Evaluate a condition plainly: its truth and, when unknown, the facts that settle it."""
+    return interpreter(condition, definitions)(facts, on)
 
 
-def _unknown_missing(truth: Truth, results: list[tuple[Truth, list[str]]]) -> list[str]:
+def predicate(leaf: Leaf) -> Predicate:
+    """``pred(value, on)`` for a recorded value: the meaning of the leaf's operator."""
+    op = leaf.op
+    operand = op.prepare(leaf.fact, leaf.value)
+    return lambda v, on: op.holds(v, operand, on)
+
+
+def _unknown_missing(truth: Truth, results: list[Result]) -> list[str]:
     if truth is not None:
         return []
     return list(dict.fromkeys(f for t, missing in results if t is None for f in missing))
-
-
-def leaves(
-    condition: Condition,
-    definitions: Mapping[str, Condition],
-    _using: tuple[str, ...] = (),
-) -> Iterator[Leaf]:
-    """Every leaf of a condition, definitions expanded, in order (a cycle is not followed)."""
-    if isinstance(condition, Leaf):
-        yield condition
-    elif isinstance(condition, Use):
-        name = condition.use
-        if name in definitions and name not in _using:
-            yield from leaves(definitions[name], definitions, (*_using, name))
-    elif isinstance(condition, Not):
-        yield from leaves(condition.not_, definitions, _using)
-    else:
-        if isinstance(condition, AllOf):
-            parts = condition.all
-        elif isinstance(condition, AnyOf):
-            parts = condition.any
-        else:
-            parts = condition.at_least_n_of.of
-        for part in parts:
-            yield from leaves(part, definitions, _using)
 
 
 _PLAIN = frozenset({bool, int, float, str, type(None)})

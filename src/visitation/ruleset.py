@@ -8,7 +8,7 @@ operators. ``visitation schema`` prints the JSON Schema generated from these mod
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,12 +16,16 @@ from pydantic import (
     Discriminator,
     Field,
     JsonValue,
+    StrictInt,
     StringConstraints,
     Tag,
+    create_model,
     model_validator,
 )
 
 from visitation.facts import RULE_FACTS
+from visitation.operators import LITERAL_TYPES, Operator
+from visitation.operators import OPERATORS as OPERATOR_TABLE
 
 __all__ = [
     "OPERATORS",
@@ -68,74 +72,68 @@ class _Model(BaseModel):
 # Conditions
 # --------------------------------------------------------------------------------------
 
-OPERATORS: dict[str, str] = {
-    "equals": "the fact equals the value",
-    "not_equals": "the fact is recorded and differs from the value",
-    "in": "the fact is one of the listed values",
-    "not_in": "the fact is recorded and none of the listed values",
-    "at_least": "the number is >= the value",
-    "at_most": "the number is <= the value",
-    "greater_than": "the number is > the value",
-    "less_than": "the number is < the value",
-    "is": "the yes/no fact is true (is: true) or false (is: false)",
-    "recorded": "the fact is recorded (recorded: true) or not (recorded: false); never unknown",
-    "contains": "the set holds the value",
-    "contains_any": "the set holds at least one of the values",
-    "contains_all": "the set holds every one of the values",
-    "size_at_least": "the set or list has at least this many members",
-    "within_days": "the date lies 0 to N calendar days before the evaluation date",
-}
-"""The closed operator set: key in a leaf → what it means."""
+OPERATORS: dict[str, str] = {name: op.meaning for name, op in OPERATOR_TABLE.items()}
+"""The closed operator set: key in a leaf → what it means (see :mod:`visitation.operators`)."""
 
 
-class Leaf(_Model):
-    """Compare one fact with a value: ``{fact: age, at_least: 18}``."""
+class _LeafBase(_Model):
+    """Compare one fact with a value: ``{fact: age, at_least: 18}``.
+
+    The operator fields (one per entry of :data:`visitation.operators.OPERATORS`, each
+    typed by its kind of literal) are added to :class:`Leaf` from the operator table.
+    """
 
     fact: str = Field(
         description="Fact path: a fact of visitation.RULE_FACTS (e.g. 'age'); see docs/facts.md.",
         json_schema_extra={"enum": _FACT_NAMES},
     )
-    equals: Scalar | None = None
-    not_equals: Scalar | None = None
-    in_: list[Scalar] | None = Field(default=None, alias="in")
-    not_in: list[Scalar] | None = None
-    at_least: int | float | None = None
-    at_most: int | float | None = None
-    greater_than: int | float | None = None
-    less_than: int | float | None = None
-    is_: bool | None = Field(default=None, alias="is")
-    recorded: bool | None = None
-    contains: str | None = None
-    contains_any: list[str] | None = None
-    contains_all: list[str] | None = None
-    size_at_least: int | None = None
-    within_days: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _exactly_one_operator(self) -> Leaf:
-        given = [op for op in OPERATORS if getattr(self, _attr(op)) is not None]
+    def _exactly_one_operator(self) -> _LeafBase:
+        given = [o.key for o in OPERATOR_TABLE.values() if getattr(self, o.attribute) is not None]
         if len(given) != 1:
-            ops = ", ".join(OPERATORS)
+            ops = ", ".join(OPERATOR_TABLE)
             found = ", ".join(given) or "none"
             raise ValueError(f"a leaf takes exactly one operator (found: {found}); one of: {ops}")
         return self
 
     @property
-    def operator(self) -> str:
+    def op(self) -> Operator:
         """The one operator this leaf uses."""
-        for op in OPERATORS:
-            if getattr(self, _attr(op)) is not None:
-                return op
+        for o in OPERATOR_TABLE.values():
+            if getattr(self, o.attribute) is not None:
+                return o
         raise AssertionError("validated leaf without operator")  # pragma: no cover
 
     @property
+    def operator(self) -> str:
+        """The name of the one operator this leaf uses."""
+        return self.op.name
+
+    @property
     def value(self) -> Any:
-        """The operator's argument."""
-        return getattr(self, _attr(self.operator))
+        """The operator's argument, as the rule file states it."""
+        return getattr(self, self.op.attribute)
 
 
-def _attr(op: str) -> str:
-    return op + "_" if op in ("in", "is") else op
+def _operator_field(op: Operator) -> Any:
+    alias = op.key if op.attribute != op.key else None
+    return (
+        LITERAL_TYPES[op.literal] | None,
+        Field(default=None, alias=alias, description=op.meaning),
+    )
+
+
+if TYPE_CHECKING:
+    Leaf = _LeafBase
+else:
+    Leaf = create_model(
+        "Leaf",
+        __base__=_LeafBase,
+        __module__=__name__,
+        __doc__=_LeafBase.__doc__,
+        **{op.attribute: _operator_field(op) for op in OPERATOR_TABLE.values()},
+    )
 
 
 class AllOf(_Model):
@@ -157,7 +155,7 @@ class Not(_Model):
 
 
 class _NOf(_Model):
-    n: int = Field(ge=1)
+    n: StrictInt = Field(ge=1)
     of: list[Condition] = Field(min_length=1)
 
 
@@ -187,7 +185,7 @@ def _condition_kind(value: Any) -> str | None:
             "not" if isinstance(value, Not) else "",
             "at_least_n_of" if isinstance(value, AtLeastNOf) else "",
             "use" if isinstance(value, Use) else "",
-            "fact" if isinstance(value, Leaf) else "",
+            "fact" if isinstance(value, _LeafBase) else "",
         }
     else:
         return None

@@ -54,7 +54,17 @@ import annotated_types
 from pydantic import ValidationError
 
 from visitation.errors import did_you_mean
-from visitation.facts import DATE_ORDER, FACTS, FLAG_DATES, DiagnosisGroup, Patient, age_on
+from visitation.facts import (
+    DATE_ORDER,
+    FACTS,
+    FLAG_DATES,
+    RULE_FACTS,
+    DiagnosisGroup,
+    Patient,
+    age_on,
+)
+from visitation.operators import OPERATORS, Operator, operators_for
+from visitation.ruleset import RuleSet
 
 __all__ = [
     "BOUNDARY_AGES",
@@ -62,10 +72,12 @@ __all__ = [
     "DEFAULT_ON",
     "EORTC_ITEMS",
     "complete_patients",
+    "conditions",
     "fact_values",
     "fill",
     "patients",
     "refinements",
+    "rule_sets",
 ]
 
 DEFAULT_ON = date(2026, 11, 23)
@@ -587,3 +599,160 @@ def fill(
         return Patient(**_consistent(values, known))
 
     return filled()
+
+
+# --------------------------------------------------------------------------------------
+# Conditions and rule sets: every operator, every kind of node, definitions in definitions
+# --------------------------------------------------------------------------------------
+
+_TEXT_WORDS = ("C34.9", "J44.1", "opioid titration", "laxatives", "x")
+
+
+def _words(name: str) -> st.SearchStrategy[str]:
+    spec = RULE_FACTS[name]
+    return st.sampled_from(spec.vocabulary) if spec.vocabulary else st.sampled_from(_TEXT_WORDS)
+
+
+def _literals(name: str, op: Operator) -> st.SearchStrategy[Any]:
+    """Literals of the kind the operator takes, fitting the fact, gathered at the edges."""
+    spec = RULE_FACTS[name]
+    match op.literal:
+        case "bool":
+            return st.booleans()
+        case "count":
+            return st.integers(min_value=0, max_value=len(spec.vocabulary) + 1 or 5)
+        case "days":
+            return st.sampled_from(BOUNDARY_DAYS) | st.integers(min_value=0, max_value=400)
+        case "number":
+            return st.integers(min_value=-1, max_value=131) | st.floats(
+                min_value=-1, max_value=131, allow_nan=False
+            )
+        case "word":
+            return _words(name)
+        case "words":
+            return st.lists(_words(name), min_size=1, max_size=4)
+        case "scalar" | "scalars":
+            one: st.SearchStrategy[Any]
+            if spec.kind == "bool":
+                one = st.booleans()
+            elif spec.kind == "int":
+                one = (
+                    st.integers(min_value=0, max_value=20)
+                    if op.literal == "scalars"
+                    else (st.integers(min_value=-1, max_value=131))
+                )
+            else:
+                one = _words(name)
+            return st.lists(one, min_size=1, max_size=4) if op.literal == "scalars" else one
+    raise AssertionError(op.literal)  # pragma: no cover
+
+
+@st.composite
+def _leaf(draw: st.DrawFn, facts: tuple[str, ...], operators: frozenset[str]) -> dict[str, Any]:
+    name = draw(st.sampled_from(facts))
+    fitting = sorted(operators_for(RULE_FACTS[name].kind) & operators)
+    op = OPERATORS[draw(st.sampled_from(fitting))]
+    return {"fact": name, op.key: draw(_literals(name, op))}
+
+
+def conditions(
+    *,
+    uses: Collection[str] = (),
+    facts: Collection[str] | None = None,
+    operators: Collection[str] | None = None,
+    max_leaves: int = 8,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Condition trees as a rule file writes them (plain data): leaves over ``facts`` (by
+    default every fact a rule may name, derived ones included) with ``operators`` (by
+    default the whole operator table), combined with ``all`` / ``any`` / ``not`` /
+    ``at_least_n_of`` (``n`` from 1 to one more than the parts: never-met counts too), and
+    ``use`` of the names in ``uses``. For example::
+
+        {"any": [{"fact": "prognosis", "in": ["days", "weeks"]},
+                 {"not": {"use": "d0"}}]}
+    """
+    names = tuple(sorted(RULE_FACTS if facts is None else facts))
+    for name in names:
+        if name not in RULE_FACTS:
+            raise ValueError(
+                f"facts: '{name}' is no fact a rule may name{did_you_mean(name, RULE_FACTS)}"
+            )
+    ops = frozenset(OPERATORS if operators is None else operators)
+    unknown_ops = ops - set(OPERATORS)
+    if unknown_ops:
+        raise ValueError(f"unknown operator(s): {', '.join(sorted(unknown_ops))}")
+    names = tuple(n for n in names if operators_for(RULE_FACTS[n].kind) & ops)
+    if not names:
+        raise ValueError("no fact fits the operators given")
+    base: st.SearchStrategy[dict[str, Any]] = _leaf(names, ops)
+    if uses:
+        base = base | st.sampled_from([{"use": u} for u in sorted(uses)])
+
+    def extend(parts: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+        several = st.lists(parts, min_size=1, max_size=4)
+        return (
+            several.map(lambda p: {"all": p})
+            | several.map(lambda p: {"any": p})
+            | parts.map(lambda p: {"not": p})
+            | several.flatmap(
+                lambda p: st.integers(min_value=1, max_value=len(p) + 1).map(
+                    lambda n: {"at_least_n_of": {"n": n, "of": p}}
+                )
+            )
+        )
+
+    return st.recursive(base, extend, max_leaves=max_leaves)
+
+
+@st.composite
+def rule_sets(
+    draw: st.DrawFn,
+    *,
+    facts: Collection[str] | None = None,
+    operators: Collection[str] | None = None,
+    max_rules: int = 5,
+    max_definitions: int = 2,
+    max_indicators: int = 2,
+    max_leaves: int = 8,
+) -> RuleSet:
+    """Rule sets with generated conditions: up to ``max_definitions`` definitions (each may
+    use the earlier ones), 1 to ``max_rules`` rules in groups ``g1`` and ``g2``, pathways
+    ``one`` (requires g1) and ``both`` (g1 and g2), and up to ``max_indicators`` indicators.
+
+    They are valid rule-file models but not necessarily valid under the checker (a rule
+    may never be met, or use ``recorded``): compile them with
+    :func:`visitation.compile_ruleset`, which does not check. Made for backend agreement
+    tests (law 7: every backend equals the reference on generated rule sets and patients).
+    """
+    kw: dict[str, Any] = {"facts": facts, "operators": operators, "max_leaves": max_leaves}
+    definitions: dict[str, Any] = {}
+    for i in range(draw(st.integers(min_value=0, max_value=max_definitions))):
+        definitions[f"d{i}"] = draw(conditions(uses=list(definitions), **kw))
+    texts = {"met": {"en": "met"}, "not_met": {"en": "not met"}, "unknown": {"en": "unknown"}}
+
+    def rule(i: int, group: str, when: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": f"{group}.r{i}", "group": group, "title": {"en": f"r{i}"}, "when": when,
+            "explain": texts, "source": {"ref": "s", "section": str(i)},
+            "provenance": "published",
+        }  # fmt: skip
+
+    whens = draw(st.lists(conditions(uses=list(definitions), **kw), min_size=1, max_size=max_rules))
+    groups = [draw(st.sampled_from(["g1", "g2"])) for _ in whens]
+    indicators = draw(st.lists(conditions(uses=list(definitions), **kw), max_size=max_indicators))
+    return RuleSet.model_validate(
+        {
+            "format": 1, "family": "generated", "version": "1.0.0", "status": "draft",
+            "effective_from": "2020-01-01", "publisher": "tests", "title": {"en": "generated"},
+            "languages": ["en"],
+            "sources": [{"id": "s", "title": "s", "publisher": "tests"}],
+            "pathways": {
+                "one": {"title": {"en": "one"}, "requires": ["g1"]},
+                "both": {"title": {"en": "both"}, "requires": ["g1", "g2"]},
+            },
+            "definitions": definitions,
+            "rules": [rule(i, g, w) for i, (g, w) in enumerate(zip(groups, whens, strict=True))],
+            "indicators": [rule(i, "m", w) for i, w in enumerate(indicators)],
+            "changes": [{"version": "1.0.0", "date": "2026-11-23", "summary": "generated"}],
+        }
+    )  # fmt: skip
