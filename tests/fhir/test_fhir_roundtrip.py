@@ -9,7 +9,7 @@ from fhir_helpers import ON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from visitation import Patient
+from visitation import Patient, facts_of
 from visitation.fhir import default_mapping, facts_from_bundle
 from visitation.fhir._codes import group_of_icd10
 from visitation.fhir.testing import Variant, bundle_for, bundles, past_only
@@ -21,7 +21,7 @@ SETTINGS = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slo
 def expected(patient: Patient) -> Patient:
     """The facts a bundle of ``patient`` records: a diagnosis code in a DPD range names
     its group, so an unrecorded group is the range's (the one gap FHIR cannot keep)."""
-    values = {k: v for k, v in patient.__dict__.items() if v is not None}
+    values = {k: v for k, v in facts_of(patient).items() if v is not None}
     code = values.get("diagnosis_code")
     if code is not None and "diagnosis_group" not in values:
         group = group_of_icd10(code, default_mapping().ranges)

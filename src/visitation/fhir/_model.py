@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from visitation import Patient
+from visitation import Patient, facts_of
 
 __all__ = ["Conflict", "Extraction", "FactProvenance", "Source", "Unmapped", "json_value"]
 
@@ -152,7 +152,7 @@ class Extraction:
     @property
     def facts(self) -> dict[str, Any]:
         """The recorded facts (fact → value), as the Patient holds them."""
-        return {k: v for k, v in self.patient.__dict__.items() if v is not None}
+        return {k: v for k, v in facts_of(self.patient).items() if v is not None}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: facts, provenance, conflicts, unmapped, ignored."""

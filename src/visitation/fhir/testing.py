@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from visitation import FACTS, Patient
+from visitation import FACTS, Patient, facts_of
 from visitation.fhir._mapping import Mapping, MappingEntry, default_mapping
 from visitation.fhir._model import json_value
 
@@ -64,7 +64,7 @@ class Variant:
 def past_only(patient: Patient, on: date) -> Patient:
     """``patient`` without dates after ``on``: a resource dated later is not used, so
     only such facts survive the round trip unchanged."""
-    values = {k: v for k, v in patient.__dict__.items() if v is not None}
+    values = {k: v for k, v in facts_of(patient).items() if v is not None}
     for name, value in list(values.items()):
         if name != "birth_date" and FACTS[name].kind == "date" and value > on:
             del values[name]
@@ -120,7 +120,7 @@ def bundle_for(
     m = mapping or default_mapping()
     v = variant or Variant()
     w = _Writer(m, on, v)
-    facts = {k: val for k, val in patient.__dict__.items() if val is not None}
+    facts = {k: val for k, val in facts_of(patient).items() if val is not None}
     born = facts.get("birth_date")
     pat: dict[str, Any] = {
         "resourceType": "Patient",
