@@ -145,3 +145,13 @@ def test_the_mapping_file_ships_in_the_wheel(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "visitation/fhir/mapping.yaml" in names
     assert "visitation/fhir/testing.py" in names
+
+
+def test_docs_show_the_current_mapping_table() -> None:
+    """docs/fhir.md holds the table generated from the shipped mapping file."""
+    from visitation.fhir._doc import mapping_tables
+
+    text = (ROOT / "docs" / "fhir.md").read_text(encoding="utf-8")
+    start = text.index("<!-- mapping-table")
+    body = text[text.index("-->", start) + 4 : text.index("<!-- /mapping-table -->")]
+    assert body == mapping_tables(default_mapping())
