@@ -43,3 +43,12 @@ def test_validation_without_the_extra_gives_the_install_hint(
     monkeypatch.setitem(sys.modules, "fhir.resources.R4B.bundle", None)
     with pytest.raises(ImportError, match=r"pip install 'visitation\[fhir\]'"):
         facts_from_bundle(bundle(patient()), on=ON, validate=True)
+
+
+def test_a_prefetch_is_validated_resource_by_resource() -> None:
+    """A CDS Hooks prefetch is validated per resource; a bad one is named by its key."""
+    good = {"patient": patient(birthDate="1950-03-14"), "conditions": bundle(btype="searchset")}
+    assert facts_from_bundle(good, on=ON, validate=True).patient.birth_date is not None
+    bad = {"patient": patient(gender=5), "conditions": None}
+    with pytest.raises(FhirInputError, match=r"prefetch\.patient: Patient\.gender"):
+        facts_from_bundle(bad, on=ON, validate=True)

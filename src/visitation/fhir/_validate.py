@@ -18,9 +18,41 @@ def validate_r4b(data: Any, name: str) -> None:
     """Raise :class:`FhirInputError` naming entry, resource and element of every problem
     ``fhir.resources.R4B`` finds (R4B, not the library's R5 default, which rejects R4)."""
     try:
+        from fhir.resources.R4B import get_fhir_model_class
         from fhir.resources.R4B.bundle import Bundle
     except ImportError as exc:
         raise ImportError(f"validate=True needs fhir.resources, the 'fhir' extra: {_HINT}") from exc
+    if isinstance(data, dict) and "resourceType" not in data:  # a CDS Hooks prefetch
+        problems: list[Diagnostic] = []
+        for key, value in data.items():
+            if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+                continue
+            try:
+                get_fhir_model_class(value["resourceType"]).model_validate(value)
+            except ValidationError as exc:
+                if value["resourceType"] == "Bundle":
+                    found = _diagnostics(exc, value, name)
+                else:
+                    found = [
+                        Diagnostic(
+                            "fhir-invalid",
+                            _path(
+                                value["resourceType"],
+                                [p for p in e["loc"] if p != value["resourceType"]],
+                            )
+                            + f": {e['msg']} (fhir.resources R4B)",
+                            name,
+                        )
+                        for e in exc.errors(include_url=False)[:50]
+                    ]
+                problems += [
+                    Diagnostic(d.code, f"prefetch.{key}: {d.message}", d.path) for d in found
+                ]
+            except (KeyError, ValueError) as exc:  # a resource type R4B does not have
+                problems.append(Diagnostic("fhir-invalid", f"prefetch.{key}: {exc}", name))
+        if problems:
+            raise FhirInputError(problems)
+        return
     try:
         Bundle.model_validate(data)
     except ValidationError as exc:
