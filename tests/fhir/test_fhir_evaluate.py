@@ -41,6 +41,7 @@ def test_renderers_show_sources_with_links() -> None:
     assert url in result.render("text")
     assert f"[Condition/dx-lung]({url})" in result.render("md")
     assert f"<a href='{url}'>Condition/dx-lung</a>" in result.render("html")
+    assert result.render("html").endswith("</section></div>")
     assert "Kilder til oplysningerne" in result.render("text", lang="da")
 
 

@@ -107,8 +107,11 @@ class FhirAssessment:
         body = self.assessment.render(format, lang=lang)
         labels = _LABELS.get(lang, _LABELS["en"])
         prov = list(self.extraction.provenance.values())
-        if format == "html":
-            return body + _html(prov, labels)
+        if format == "html":  # inside the core's fragment, before its closing tag
+            head, tail = body.rstrip(), ""
+            if head.endswith("</div>"):
+                head, tail = head[: -len("</div>")], "</div>"
+            return head + _html(prov, labels) + tail
         if format == "md":
             return body.rstrip("\n") + "\n\n" + _markdown(prov, labels) + "\n"
         return body.rstrip("\n") + "\n\n" + _text(prov, labels) + "\n"
@@ -157,7 +160,7 @@ def _markdown(prov: list[FactProvenance], labels: tuple[str, ...]) -> str:
 
 def _html(prov: list[FactProvenance], labels: tuple[str, ...]) -> str:
     e = html.escape
-    out = [f"<section class='visitation-sources'><h3>{e(labels[0])}</h3><table>"]
+    out = [f"<section class='vz-sources'><h3>{e(labels[0])}</h3><table>"]
     out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in labels[1:]) + "</tr>")
     for p in prov:
         s = p.source
