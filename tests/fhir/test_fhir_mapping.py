@@ -155,3 +155,30 @@ def test_docs_show_the_current_mapping_table() -> None:
     start = text.index("<!-- mapping-table")
     body = text[text.index("-->", start) + 4 : text.index("<!-- /mapping-table -->")]
     assert body == mapping_tables(default_mapping())
+
+
+def test_a_users_own_mapping_is_used(tmp_path: Path) -> None:
+    """A mapping file of the user's, adding a local code, reads that code as the fact."""
+    from fhir_helpers import ON, bundle, patient
+
+    from visitation.fhir import facts_from_bundle
+
+    text = DEFAULT_MAPPING.read_text(encoding="utf-8")
+    text = text.replace("  facts: https://visitation.dk/fhir/CodeSystem/facts\n",
+                        "  facts: https://visitation.dk/fhir/CodeSystem/facts\n"
+                        "  local: https://hospital.example.dk/codes\n")  # fmt: skip
+    text = text.replace("codes: [facts#incurable]", "codes: [facts#incurable, local#UHS]")
+    path = tmp_path / "local.yaml"
+    path.write_text(text, encoding="utf-8")
+    obs = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "code": {"coding": [{"system": "https://hospital.example.dk/codes", "code": "UHS"}]},
+        "valueBoolean": True,
+    }
+    b = bundle(patient(), obs)
+    assert facts_from_bundle(b, on=ON).patient.incurable is None
+    x = facts_from_bundle(b, on=ON, mapping=path)
+    assert x.patient.incurable is True
+    assert x.provenance["incurable"].source.code == "UHS"

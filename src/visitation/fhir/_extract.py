@@ -584,9 +584,6 @@ class _Walk:
         if text and text not in self.subjects:
             self.subjects[text] = (res, f"{res.rtype}.{key}.reference")
 
-    def read_Patient(self, res: _Res, when: date | None, date_text: str | None) -> None:  # noqa: N802
-        self.read_patient(res)
-
     def read_patient(self, res: _Res) -> None:
         data = res.data
         for i, ident in enumerate(self.lst(res, data, "identifier", "Patient.identifier")):
