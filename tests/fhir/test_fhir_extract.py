@@ -357,3 +357,21 @@ def test_extraction_is_json_data() -> None:
     assert data["provenance"]["diagnosis_code"]["element"] == "Condition.code.coding[1]"
     assert data["mapping"] == "visitation-fhir-r4@1.0.0"
     assert Patient(**data["facts"]) == x.patient
+
+
+def test_code_and_group_come_from_one_condition() -> None:
+    """The latest diagnosis Condition gives code and group together; an older one's
+    code never pairs with a newer one's group, and the conflict is listed."""
+    older = condition("a", (SKS, "DC349"), recordedDate="2026-05-01")
+    newer = condition("b", (COLLECTION, "heart_vessel"), recordedDate="2026-10-01")
+    x = facts_from_bundle(bundle(patient(), older, newer), on=ON)
+    assert (x.patient.diagnosis_code, x.patient.diagnosis_group) == (None, "heart_vascular")
+    assert x.provenance["diagnosis_group"].source.resource == "Condition/b"
+    assert {c.fact: c.outcome for c in x.conflicts} == {
+        "diagnosis_code": "resolved",
+        "diagnosis_group": "resolved",
+    }
+    same_day = condition("c", (SKS, "DJ449"), recordedDate="2026-10-01")
+    x = facts_from_bundle(bundle(patient(), newer, same_day), on=ON)
+    assert (x.patient.diagnosis_code, x.patient.diagnosis_group) == (None, None)
+    assert {c.outcome for c in x.conflicts} == {"unknown"}

@@ -72,3 +72,20 @@ def test_from_facts_forces_the_patient_reader(capsys: pytest.CaptureFixture[str]
     )
     assert code == 4
     assert "resourceType" in capsys.readouterr().err
+
+
+def test_the_docs_example_runs() -> None:
+    """The Python example at the top of docs/fhir.md runs (from the project root)."""
+    import os
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "fhir.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S)
+    assert code is not None
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)
+        exec(compile(code.group(1), "docs/fhir.md", "exec"), {})
+    finally:
+        os.chdir(cwd)

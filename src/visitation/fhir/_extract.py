@@ -155,6 +155,7 @@ class _Walk:
         self.unmapped: dict[tuple[str, str, str | None, str | None, str], list[Any]] = {}
         self.ignored: Counter[str] = Counter()
         self.dx: list[_Dx] = []
+        self.pre_conflicts: list[Conflict] = []
         self.reasons: list[tuple[_Res, str]] = []
         self.by_url: dict[str, _Res] = {}
         self.by_ref: dict[str, _Res] = {}
@@ -1195,8 +1196,43 @@ class _Walk:
                 self.note(dx.res, "Condition.code", why, at[1] if at else None,
                           at[2] if at else None, at[3] if at else None)  # fmt: skip
         entry = next(iter(self.m.by_source.get("diagnosis", ())), None)
-        if entry is None:
+        if entry is None or not chosen:
             return
+        # code and group of one Condition are one unit: the latest Condition gives both
+        dated = [d for d in chosen if d.when is not None]
+        pool = dated or chosen
+        best = max(d.when for d in dated if d.when) if dated else None
+        top = [d for d in pool if d.when == best]
+        pairs = _distinct((d.code, d.group) for d in top)
+        every = tuple(
+            (
+                json_value([d.code, d.group]),
+                self.source(
+                    d.res,
+                    (d.code_at or d.group_at or ("Condition.code",))[0],
+                    entry,
+                    when=d.date_text,
+                ),
+            )
+            for d in chosen
+        )
+        facts = [f for f in (entry.fact, entry.also) if f]
+        if len(pairs) > 1:
+            day = best.isoformat() if best else "undated"
+            for fact in facts:
+                self.pre_conflicts.append(
+                    Conflict(fact, "unknown", f"{len(top)} diagnosis Conditions of the deciding "
+                             f"date ({day}) disagree; the fact is left unknown", every)
+                )  # fmt: skip
+            return
+        if len(_distinct((d.code, d.group) for d in chosen)) > 1:
+            for fact in facts:
+                self.pre_conflicts.append(
+                    Conflict(fact, "resolved", f"the latest diagnosis Condition wins "
+                             f"({top[0].res.ref}, {best.isoformat() if best else 'undated'})",
+                             every)
+                )  # fmt: skip
+        chosen = [d for d in chosen if (d.code, d.group) == pairs[0]]
         for dx in chosen:
             if dx.code is not None and dx.code_at is not None:
                 el, system, code, display = dx.code_at
@@ -1222,7 +1258,7 @@ class _Walk:
     def settle(self) -> tuple[dict[str, Any], dict[str, FactProvenance], list[Conflict]]:
         facts: dict[str, Any] = {}
         provenance: dict[str, FactProvenance] = {}
-        conflicts: list[Conflict] = []
+        conflicts: list[Conflict] = list(self.pre_conflicts)
         for fact, cands in self.cands.items():
             if len(cands) == 1:
                 c = cands[0]
