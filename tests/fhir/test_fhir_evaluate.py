@@ -100,7 +100,10 @@ def test_not_met_reasons_become_kip_codes() -> None:
 def test_missing_facts_become_data_requirements() -> None:
     """An indeterminate verdict: status data-required, one DataRequirement per missing
     fact naming the resource type and codes that would record it."""
+    from fhir.resources.R4B.guidanceresponse import GuidanceResponse
+
     gr = assessment_to_fhir(evaluate(bundle(patient()), RULES, on=ON))
+    GuidanceResponse.model_validate(gr)
     assert gr["status"] == "data-required"
     missing = {r["extension"][0]["valueCode"]: r for r in gr["dataRequirement"]}
     assert missing["consent_referral"]["type"] == "Consent"
