@@ -375,3 +375,13 @@ def test_code_and_group_come_from_one_condition() -> None:
     x = facts_from_bundle(bundle(patient(), newer, same_day), on=ON)
     assert (x.patient.diagnosis_code, x.patient.diagnosis_group) == (None, None)
     assert {c.outcome for c in x.conflicts} == {"unknown"}
+
+
+def test_a_malformed_cpr_number_is_reported() -> None:
+    """A CPR identifier failing dk-core's date check is kept but reported."""
+    cpr = {"system": "urn:oid:1.2.208.176.1.2", "value": "3213459999"}
+    x = facts_from_bundle(bundle(patient(identifier=[cpr])), on=ON)
+    assert x.patient_identifier == "3213459999"
+    assert "not a CPR number" in x.unmapped[0].reason
+    ok = {"system": "urn:oid:1.2.208.176.1.2", "value": "1403469996"}
+    assert facts_from_bundle(bundle(patient(identifier=[ok])), on=ON).unmapped == ()

@@ -10,6 +10,7 @@ leave the fact unknown) and the facts are validated as a :class:`~visitation.Pat
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -105,6 +106,11 @@ _EXCLUDED_STATUS: dict[str, frozenset[str]] = {
 _CONDITION_EXCLUDED_CLINICAL = frozenset({"inactive", "resolved", "remission"})
 _CONDITION_EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 _SHOWN = 5
+_CPR = re.compile(
+    r"((((0[1-9]|1[0-9]|2[0-9]|3[0-1])(01|03|05|07|08|10|12))|((0[1-9]|1[0-9]|2[0-9]|30)"
+    r"(04|06|09|11))|((0[1-9]|1[0-9]|2[0-9])(02)))[0-9]{6})"
+)
+"""dk-core's invariant on the CPR identifier (a date check, no modulus 11)."""
 
 
 @dataclass(slots=True)
@@ -592,6 +598,9 @@ class _Walk:
                 value = ident.get("value")
                 if isinstance(value, str):
                     self.identifier = value
+                    if _CPR.fullmatch(value) is None:
+                        why = "not a CPR number by dk-core's rule (ddmmyy and four digits)"
+                        self.note(res, f"Patient.identifier[{i}]", why, self.m.cpr_system)
                     break
             elif not isinstance(ident, dict):
                 self.fail(res, f"Patient.identifier[{i}]", "must be a JSON object")
