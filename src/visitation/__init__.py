@@ -12,7 +12,8 @@ and renderers for terminals, notebooks and EHR integrations.
 
 from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
-from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
+from visitation.check import CheckedRuleSet, checked
+from visitation.compile import CompiledRuleSet, Program, compile_ruleset, content_hash
 from visitation.conditions import Algebra, facts_read, fold
 from visitation.errors import (
     Diagnostic,
@@ -23,11 +24,20 @@ from visitation.errors import (
     VisitationError,
 )
 from visitation.evaluate import CoreResult, evaluate, evaluate_core
+from visitation.explanation import Explainer, explain
 from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of, load_patient
 from visitation.load import check_file, check_text, load_ruleset_file
 from visitation.logic import interpreter
 from visitation.operators import BACKENDS, OPERATORS, Operator
-from visitation.registry import RuleSetInfo, compiled, list_rulesets, load_ruleset, resolve
+from visitation.registry import (
+    Library,
+    RuleSetInfo,
+    compiled,
+    default_library,
+    list_rulesets,
+    load_ruleset,
+    resolve,
+)
 from visitation.ruleset import RuleSet
 
 __all__ = [
@@ -37,15 +47,19 @@ __all__ = [
     "RULE_FACTS",
     "Algebra",
     "Assessment",
+    "CheckedRuleSet",
     "CompiledRuleSet",
     "CoreResult",
     "Diagnostic",
+    "Explainer",
     "FactSpec",
+    "Library",
     "NoRuleSetInForce",
     "Operator",
     "PathwayResult",
     "Patient",
     "PatientFileError",
+    "Program",
     "RuleFileError",
     "RuleResult",
     "RuleSet",
@@ -56,11 +70,14 @@ __all__ = [
     "__version__",
     "check_file",
     "check_text",
+    "checked",
     "compile_ruleset",
     "compiled",
     "content_hash",
+    "default_library",
     "evaluate",
     "evaluate_core",
+    "explain",
     "facts_of",
     "facts_read",
     "fold",

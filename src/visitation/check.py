@@ -19,21 +19,34 @@ from pydantic import TypeAdapter, ValidationError
 
 from visitation._yaml import YamlDocument
 from visitation.conditions import Loc, leaves, walk
-from visitation.errors import Diagnostic, did_you_mean
+from visitation.errors import Diagnostic, RuleFileError, did_you_mean
 from visitation.facts import RULE_FACTS, FactKind
 from visitation.never_met import search
 from visitation.operators import literal_problem, operators_for
-from visitation.ruleset import AtLeastNOf, Condition, Leaf, Rule, RuleSet, Use
+from visitation.ruleset import (
+    PLACEHOLDER,
+    AtLeastNOf,
+    Condition,
+    Leaf,
+    Rule,
+    RuleSet,
+    Use,
+    content_hash,
+)
 
-__all__ = ["OPERATORS_BY_KIND", "PLACEHOLDER", "check_parts", "check_ruleset"]
+__all__ = [
+    "OPERATORS_BY_KIND",
+    "PLACEHOLDER",
+    "CheckedRuleSet",
+    "check_parts",
+    "check_ruleset",
+    "checked",
+]
 
 OPERATORS_BY_KIND: dict[FactKind, frozenset[str]] = {
     kind: operators_for(kind) for kind in get_args(FactKind)
 }
 """Which operators fit which kind of fact (from the operator table)."""
-
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-"""A ``{name}`` placeholder in an explanation."""
 
 _SPECIAL_PLACEHOLDERS = frozenset({"on"})
 
@@ -48,6 +61,26 @@ class _Checker:
         if warning:
             d = Diagnostic(d.code, d.message, d.path, d.line, d.col, "warning")
         self.out.append(d)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRuleSet:
+    """A rule set that passed every check: the only input :class:`visitation.Library`
+    compiles. Made by :func:`checked` (or by loading a rule file)."""
+
+    ruleset: RuleSet
+    content_hash: str
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def checked(ruleset: RuleSet, doc: YamlDocument | None = None) -> CheckedRuleSet:
+    """Check a rule set; :class:`RuleFileError` lists the errors (located when ``doc``,
+    the file it was read from, is given; a rule set made in Python has no lines)."""
+    found = check_ruleset(ruleset, doc or YamlDocument(data=None, path=f"<{ruleset.key}>"))
+    errors = [d for d in found if d.severity == "error"]
+    if errors:
+        raise RuleFileError(errors)
+    return CheckedRuleSet(ruleset, content_hash(ruleset), tuple(found))
 
 
 def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
@@ -298,27 +331,31 @@ def _check_definitions(c: _Checker, rs: RuleSet) -> None:
                     f"'use: {name}' names no entry under 'definitions'{did_you_mean(name, defs)}",
                     (*loc, *rel),
                 )
-    # cycles: depth-first search over the use graph
+    # cycles: depth-first search over the use graph (iterative: a chain may be long)
     graph = {n: [u for u, _ in _uses(d) if u in defs] for n, d in defs.items()}
     state: dict[str, int] = {}
-
-    def visit(name: str, trail: list[str]) -> None:
-        state[name] = 1
-        for nxt in graph[name]:
-            if state.get(nxt) == 1:
-                cycle = " → ".join([*trail[trail.index(nxt) :], nxt]) if nxt in trail else nxt
+    for start in defs:
+        if start in state:
+            continue
+        state[start] = 1
+        trail = [start]
+        stack = [iter(graph[start])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                state[trail.pop()] = 2
+            elif state.get(nxt) == 1:
+                cycle = " → ".join([*trail[trail.index(nxt) :], nxt])
                 c.report(
                     "definition-cycle",
                     f"definitions use each other in a cycle: {cycle}",
-                    ("definitions", name),
+                    ("definitions", trail[-1]),
                 )
             elif nxt not in state:
-                visit(nxt, [*trail, nxt])
-        state[name] = 2
-
-    for name in defs:
-        if name not in state:
-            visit(name, [name])
+                state[nxt] = 1
+                trail.append(nxt)
+                stack.append(iter(graph[nxt]))
     for name in defs:
         if name not in used:
             c.report(

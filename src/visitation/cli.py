@@ -54,6 +54,7 @@ from visitation.errors import (
     UnknownRuleSet,
     VisitationError,
 )
+from visitation.evaluate import as_date
 from visitation.render import FORMATS, render
 
 __all__ = [
@@ -185,11 +186,15 @@ class _Parser(argparse.ArgumentParser):
 
 def _iso_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"invalid date {text!r}: write it as YYYY-MM-DD, e.g. 2026-11-23"
         ) from None
+    try:
+        return as_date(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

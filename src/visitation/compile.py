@@ -1,4 +1,4 @@
-"""Compile a checked rule set into Python functions, once per content hash.
+"""Compile a checked rule set into Python functions: the last stage, an immutable program.
 
 Each rule set becomes one small generated Python module:
 
@@ -10,13 +10,18 @@ Each rule set becomes one small generated Python module:
 - per rule, ``test(facts, on)`` (its truth) and ``missing(facts, on)`` (for an unknown
   result: the unrecorded facts that would settle it, as the reference interpreter says).
 
-The generated text holds only structure: local names made up here (``t3``, ``s0``), the
-fixed operator forms of :data:`_OPERATOR_CODE`, and names of constants. Every value from
+The code is written by an algebra of the one fold over conditions
+(:func:`visitation.conditions.fold`), so each definition is written once however the
+definitions nest. The generated text holds only structure: local names made up here
+(``t3``, ``t3_m``), each operator's ``python`` form from the operator table
+(:mod:`visitation.operators`), and names of constants. Every value from
 the rule file (fact names, literals, day counts, ``n`` of ``at_least_n_of``) is bound as
 a constant in the module's namespace, never spliced into the text, and the namespace has
 no builtins beyond ``len``, ``list`` and ``dict``. The plain interpreter
 :func:`visitation.logic.interpret` is the reference these functions must agree with;
-``tests/test_compile.py`` checks that on generated patients for every bundled rule set.
+``tests/test_compile.py`` checks that on generated patients for every bundled rule set and
+on generated rule sets (:func:`visitation.testing.rule_sets`). A compiled rule set holds
+no state: caches and memos belong to a :class:`visitation.Library`.
 
 Why generated code and not closures: in one measurement on the benchmark's 14 criteria
 (3,000 patients, best of 5), nested closures took about 2.2 µs per patient (a Python call
@@ -26,20 +31,27 @@ per node), the generated pass about 0.8 µs and the hand-written floor about 0.5
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from visitation.check import CheckedRuleSet
 from visitation.conditions import facts_read, fold
 from visitation.facts import DERIVATIONS, FACTS, missing_inputs
-from visitation.logic import Facts, Truth, kleene_all
+from visitation.logic import Facts, Truth
 from visitation.operators import Operator
-from visitation.ruleset import Condition, Leaf, Rule, RuleSet
+from visitation.ruleset import Condition, Leaf, Rule, RuleSet, content_hash
 
-__all__ = ["CompiledRule", "CompiledRuleSet", "CoreResult", "compile_ruleset", "content_hash"]
+__all__ = [
+    "CompiledRule",
+    "CompiledRuleSet",
+    "CoreResult",
+    "Program",
+    "compile_ruleset",
+    "content_hash",
+    "evaluate_core",
+]
 
 Test = Callable[[Facts, date], Truth]
 Missing = Callable[[Facts, date], list[str]]
@@ -62,17 +74,6 @@ class CoreResult:
 
 
 Core = Callable[[Facts, date], CoreResult]
-
-
-def content_hash(ruleset: RuleSet) -> str:
-    """sha256 of the canonical form of a rule set (key order and layout do not matter)."""
-    canonical = json.dumps(
-        ruleset.model_dump(mode="json", by_alias=True, exclude_none=True),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +101,27 @@ class CompiledRuleSet:
     """``core(facts, on) -> CoreResult``: every rule, verdict and missing fact in one pass."""
     source: str = field(default="", repr=False, compare=False)
     """The generated Python text (for reading and debugging; values are not in it)."""
-    memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
-    """The evaluator's per-rule-set state: prebuilt explanation parts, memoised results."""
-
-    def statuses(self, facts: Facts, on: date) -> list[Truth]:
-        """The truth of every rule, in file order."""
-        return self.core(facts, on).statuses
-
-    def verdicts(self, statuses: list[Truth]) -> list[Truth]:
-        """Per pathway: True eligible, False not eligible, None indeterminate."""
-        return [kleene_all(statuses[i] for i in required) for _, required in self.pathways]
 
 
-def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
-    """Compile a (checked) rule set; see :func:`visitation.registry.compiled` for the cache."""
+Program = CompiledRuleSet
+"""The last stage of a rule set: immutable, compiled once, evaluated many times."""
+
+
+def evaluate_core(program: CompiledRuleSet, facts: Facts, on: date) -> CoreResult:
+    """Rule statuses (True/False/None), pathway verdicts and each pathway's missing facts.
+
+    ``facts`` is a fact mapping (:func:`visitation.facts_of` of a Patient, or a plain dict
+    of already valid values: a fact it lacks is not recorded). A pure function: one call
+    of the program's generated ``core``.
+    """
+    return program.core(facts, on)
+
+
+def compile_ruleset(ruleset: RuleSet | CheckedRuleSet) -> CompiledRuleSet:
+    """Compile a rule set as given (a RuleSet is not checked here: that is the caller's
+    promise; :meth:`visitation.Library.compile` checks before it compiles, and caches)."""
+    if isinstance(ruleset, CheckedRuleSet):
+        ruleset = ruleset.ruleset
     defs = ruleset.definitions
     pathways = tuple(
         (pid, tuple(i for i, r in enumerate(ruleset.rules) if r.group in set(p.requires)))
@@ -299,8 +307,12 @@ class _Emitter:
             m = f"{code.var}_m"
             lines.append(f"{m} = []")
             inner = self.collect(code, m)
-            if inner:
-                lines += [f"if {code.var} is None:", *_indent(inner)]
+            if inner:  # without repeats, so that a definition used twice costs no more
+                lines += [
+                    f"if {code.var} is None:",
+                    *_indent(inner),
+                    f"    {m} = list(dict.fromkeys({m}))",
+                ]
         return lines
 
 

@@ -16,13 +16,22 @@ over leaves (:mod:`visitation.ruleset`). Two ways to read one:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 from visitation.operators import Operator
 from visitation.ruleset import AllOf, AnyOf, AtLeastNOf, Condition, Leaf, Not, Use
 
-__all__ = ["Algebra", "DefinitionError", "Loc", "facts_read", "fold", "leaves", "walk"]
+__all__ = [
+    "Algebra",
+    "DefinitionError",
+    "Loc",
+    "definition_order",
+    "facts_read",
+    "fold",
+    "leaves",
+    "walk",
+]
 
 T = TypeVar("T")
 Loc = tuple[str | int, ...]
@@ -58,12 +67,14 @@ def fold(
     """Fold ``condition`` with ``algebra``; each definition is folded once.
 
     ``memo`` (definition name → folded meaning) may be shared between folds of several
-    conditions of one rule set, so that they share their definitions too. A ``use`` of an
-    undefined or cyclic definition raises :class:`DefinitionError`, or gives
-    ``unresolved(name)`` when that is given.
+    conditions of one rule set, so that they share their definitions too; it fills in
+    dependency order (a definition after those it uses). Definitions are folded first, in
+    that order, so recursion is only as deep as one condition's nesting, however long a
+    chain of definitions is. A ``use`` of an undefined or cyclic definition raises
+    :class:`DefinitionError`, or gives ``unresolved(name)`` when that is given.
     """
     shared: dict[str, T] = {} if memo is None else memo
-    active: set[str] = set()
+    bad: set[str] = set()
 
     def go(c: Condition) -> T:
         if isinstance(c, Leaf):
@@ -77,22 +88,59 @@ def fold(
         if isinstance(c, AtLeastNOf):
             return algebra.at_least(c.at_least_n_of.n, [go(p) for p in c.at_least_n_of.of])
         if isinstance(c, Use):
-            name = c.use
-            if name not in shared:
-                if name not in definitions or name in active:
-                    if unresolved is None:
-                        what = "a cycle" if name in active else "no definition"
-                        raise DefinitionError(f"'use: {name}' leads to {what}")
-                    return unresolved(name)
-                active.add(name)
-                try:
-                    shared[name] = go(definitions[name])
-                finally:
-                    active.discard(name)
-            return algebra.use(name, shared[name])
+            if c.use in bad:
+                if unresolved is None:
+                    raise DefinitionError(f"'use: {c.use}' leads to no definition or a cycle")
+                return unresolved(c.use)
+            return algebra.use(c.use, shared[c.use])
         raise AssertionError(f"unknown condition {c!r}")  # pragma: no cover
 
+    order, bad = definition_order([condition], definitions, done=shared)
+    for name in order:  # dependencies first: every use inside is folded already
+        shared[name] = go(definitions[name])
     return go(condition)
+
+
+def _uses_in(condition: Condition) -> list[str]:
+    return [node.use for node, _ in walk(condition) if isinstance(node, Use)]
+
+
+def definition_order(
+    roots: Sequence[Condition],
+    definitions: Mapping[str, Condition],
+    *,
+    done: Collection[str] = (),
+) -> tuple[list[str], set[str]]:
+    """The definitions the roots use (not in ``done``), each after those it uses, and the
+    names that cannot be resolved: undefined, in a cycle, or using one of those.
+
+    Iterative (an explicit stack), so a chain of definitions of any length is fine.
+    """
+    order: list[str] = []
+    bad: set[str] = set()
+    state: dict[str, int] = dict.fromkeys(done, 2)  # 1: on the stack, 2: finished
+    for root in roots:
+        stack: list[tuple[str, list[str]]] = []
+        pending = _uses_in(root)[::-1]
+        while pending or stack:
+            if pending:
+                name = pending.pop()
+                if state.get(name) == 2:
+                    continue
+                if name not in definitions or state.get(name) == 1:
+                    bad.add(name)
+                    for open_name, _ in stack:  # everything depending on it is unresolved
+                        bad.add(open_name)
+                    continue
+                state[name] = 1
+                stack.append((name, pending))
+                pending = _uses_in(definitions[name])[::-1]
+                continue
+            name, pending = stack.pop()
+            state[name] = 2
+            if name not in bad:
+                order.append(name)
+    return order, bad
 
 
 def children(condition: Condition) -> list[tuple[Loc, Condition]]:

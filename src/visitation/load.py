@@ -10,9 +10,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from visitation._pydantic_errors import diagnostics_from_validation
-from visitation._yaml import YamlDocument, load_yaml, read_source
-from visitation.check import check_parts, check_ruleset
-from visitation.compile import content_hash
+from visitation._yaml import load_yaml, read_source
+from visitation.check import CheckedRuleSet, check_parts, check_ruleset
 from visitation.errors import Diagnostic, RuleFileError
 from visitation.ruleset import (
     AllOf,
@@ -30,13 +29,14 @@ from visitation.ruleset import (
     Source,
     Use,
     _NOf,
+    content_hash,
 )
 
 __all__ = [
     "MAX_DIAGNOSTICS",
     "check_file",
     "check_text",
-    "ensure_checked",
+    "load_checked_file",
     "load_ruleset_file",
     "parse_ruleset",
 ]
@@ -73,24 +73,7 @@ def parse_ruleset(text: str | bytes, *, path: str) -> tuple[RuleSet | None, list
     diagnostics += check_ruleset(ruleset, doc)
     if any(d.severity == "error" for d in diagnostics):
         return None, _sorted(diagnostics)
-    _CHECKED.add(content_hash(ruleset))
     return ruleset, _sorted(diagnostics)
-
-
-_CHECKED: set[str] = set()
-"""Content hashes of rule sets that passed every check (so they are not checked twice)."""
-
-
-def ensure_checked(ruleset: RuleSet, digest: str) -> None:
-    """Run the checks on a rule set made in Python (not read from a file) before it is
-    compiled; :class:`RuleFileError` lists the errors (without line numbers)."""
-    if digest in _CHECKED:
-        return
-    doc = YamlDocument(data=None, path=f"<{ruleset.key}>")
-    errors = [d for d in check_ruleset(ruleset, doc) if d.severity == "error"]
-    if errors:
-        raise RuleFileError(errors)
-    _CHECKED.add(digest)
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -113,10 +96,15 @@ def check_file(path: str | Path) -> list[Diagnostic]:
 
 def load_ruleset_file(path: str | Path) -> RuleSet:
     """Load and check one rule file; :class:`RuleFileError` lists every error found."""
+    return load_checked_file(path).ruleset
+
+
+def load_checked_file(path: str | Path) -> CheckedRuleSet:
+    """Load and check one rule file, keeping what the check found (its warnings)."""
     data = read_source(path)
     if isinstance(data, Diagnostic):
         raise RuleFileError([data])
     ruleset, diagnostics = parse_ruleset(data, path=str(path))
     if ruleset is None:
         raise RuleFileError([d for d in diagnostics if d.severity == "error"])
-    return ruleset
+    return CheckedRuleSet(ruleset, content_hash(ruleset), tuple(diagnostics))

@@ -81,8 +81,8 @@ class _Reference:
     """The reference meaning of each node (an algebra for :func:`visitation.conditions.fold`).
 
     Each node becomes a plain closure ``(facts, on, memo) -> (truth, missing)``; ``memo``
-    holds each definition's result for one evaluation, so a definition used many times is
-    evaluated once.
+    holds each definition's result for one evaluation, computed once, before the
+    condition, in dependency order (so no call nests deeper than one condition).
     """
 
     def leaf(self, leaf: Leaf, op: Operator) -> _Eval:
@@ -123,13 +123,8 @@ class _Reference:
         return count
 
     def use(self, name: str, definition: _Eval) -> _Eval:
-        def shared(facts: Facts, on: date, memo: dict[str, Result]) -> Result:
-            hit = memo.get(name)
-            if hit is None:
-                hit = memo[name] = definition(facts, on, memo)
-            return hit
-
-        return shared
+        # computed before the condition, in dependency order (see :func:`interpreter`)
+        return lambda facts, on, memo: memo[name]
 
 
 def _combined(combine: Callable[[Iterable[Truth]], Truth], results: list[Result]) -> Result:
@@ -144,8 +139,17 @@ def interpreter(condition: Condition, definitions: Mapping[str, Condition]) -> I
     unrecorded facts of the unknown parts that could still change it, in the order they
     appear; recording all of them makes the result definite.
     """
-    run = fold(condition, _Reference(), definitions)
-    return lambda facts, on: run(facts, on, {})
+    defs: dict[str, _Eval] = {}
+    run = fold(condition, _Reference(), definitions, memo=defs)
+    order = list(defs.items())  # dependency order
+
+    def evaluate(facts: Facts, on: date) -> Result:
+        memo: dict[str, Result] = {}
+        for name, definition in order:
+            memo[name] = definition(facts, on, memo)
+        return run(facts, on, memo)
+
+    return evaluate
 
 
 def interpret(

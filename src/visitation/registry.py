@@ -1,4 +1,5 @@
-"""The bundled rule sets, and choosing a version by name or by effective date.
+"""The library of rule sets: the bundled files (and any others), choosing a version by name
+or by effective date, and the one owner of every cache.
 
 ``rules/<family>/<version>.yaml`` ships inside the wheel as ``visitation/rules``. A rule
 set is named ``family`` (the version in force on the evaluation date), ``family@version``
@@ -7,33 +8,44 @@ set is named ``family`` (the version in force on the evaluation date), ``family@
 Choosing by date: among the versions in force on the date, a published version wins
 over a provisional one, which wins over a draft; among equals, the latest
 ``effective_from``. Retired versions are only used when named by version.
+
+A :class:`Library` holds the rule files it has read, their checked and compiled forms
+(by content hash) and the explainers of each compiled rule set, every cache bounded and
+owned by the library instance; nothing is kept at module level. :func:`default_library`
+is the instance for the bundled files that ``visitation.evaluate`` and the CLI use.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from visitation.compile import CompiledRuleSet, compile_ruleset, content_hash
+from visitation._lru import Lru
+from visitation.check import CheckedRuleSet, checked
+from visitation.compile import CompiledRuleSet, compile_ruleset
 from visitation.errors import NoRuleSetInForce, UnknownRuleSet, did_you_mean
-from visitation.load import ensure_checked, load_ruleset_file
-from visitation.ruleset import RuleSet
+from visitation.explanation import Explainer
+from visitation.load import load_checked_file
+from visitation.ruleset import RuleSet, content_hash
 
 __all__ = [
+    "Library",
     "RuleSetInfo",
     "RuleSpec",
     "bundled_rules_dir",
     "compiled",
+    "default_library",
     "list_rulesets",
     "load_ruleset",
     "resolve",
 ]
 
-RuleSpec = str | Path | RuleSet | CompiledRuleSet
+RuleSpec = str | Path | RuleSet | CheckedRuleSet | CompiledRuleSet
 
 _STATUS_RANK = {"published": 0, "provisional": 1, "draft": 2}
 _SEMVER = re.compile(r"\d+\.\d+\.\d+")
@@ -68,65 +80,6 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
-@functools.cache
-def _bundled_files() -> dict[str, dict[str, Path]]:
-    root = bundled_rules_dir()
-    out: dict[str, dict[str, Path]] = {}
-    for f in sorted(root.glob("*/*.yaml")):
-        if _SEMVER.fullmatch(f.stem):
-            out.setdefault(f.parent.name, {})[f.stem] = f
-    return out
-
-
-@functools.cache
-def _load_bundled(path: Path) -> RuleSet:
-    return load_ruleset_file(path)
-
-
-def list_rulesets() -> list[RuleSetInfo]:
-    """Every bundled family and version, oldest version first within a family."""
-    infos: list[RuleSetInfo] = []
-    for _family, versions in sorted(_bundled_files().items()):
-        for version in sorted(versions, key=_version_key):
-            rs = _load_bundled(versions[version])
-            infos.append(
-                RuleSetInfo(
-                    rs.family,
-                    rs.version,
-                    rs.status,
-                    rs.effective_from,
-                    rs.effective_until,
-                    dict(rs.title),
-                    versions[version],
-                )
-            )
-    return infos
-
-
-def load_ruleset(spec: str | Path, *, on: date | None = None) -> RuleSet:
-    """A rule set by ``family@version``, by ``family`` (needs ``on``) or by file path."""
-    if isinstance(spec, Path) or spec.endswith((".yaml", ".yml")):
-        return load_ruleset_file(spec)
-    family, _, version = spec.partition("@")
-    files = _bundled_files()
-    if family not in files:
-        raise UnknownRuleSet(
-            f"no bundled rule set family '{family}'{did_you_mean(family, files)}; "
-            f"families: {', '.join(sorted(files))}"
-        )
-    versions = files[family]
-    if version:
-        if version not in versions:
-            known = ", ".join(sorted(versions, key=_version_key))
-            raise UnknownRuleSet(f"{family} has no version {version}; versions: {known}")
-        return _load_bundled(versions[version])
-    if on is None:
-        raise UnknownRuleSet(
-            f"'{family}' names a family: give a version ('{family}@X.Y.Z') or an evaluation date"
-        )
-    return _in_force(family, [_load_bundled(p) for p in versions.values()], on)
-
-
 def _in_force(family: str, candidates: list[RuleSet], on: date) -> RuleSet:
     live = [rs for rs in candidates if rs.status in _STATUS_RANK and rs.in_force_on(on)]
     if not live:
@@ -141,43 +94,164 @@ def _in_force(family: str, candidates: list[RuleSet], on: date) -> RuleSet:
     return min(live, key=lambda rs: (_STATUS_RANK[rs.status], -rs.effective_from.toordinal()))
 
 
-_COMPILED: dict[str, CompiledRuleSet] = {}
-_MAX_COMPILED = 64
-"""Compiled rule sets kept by content hash; the oldest is dropped beyond this."""
-_BY_IDENTITY: dict[int, tuple[RuleSet, CompiledRuleSet]] = {}
+class Library:
+    """Rule files, their checked and compiled forms, and the explainers: one owner.
+
+    ``Library()`` holds the bundled rule files; ``Library(dirs=[...])`` adds directories
+    laid out as ``<family>/<version>.yaml`` (a family found in several places is an
+    error), and ``bundled=False`` leaves the bundled files out. Every cache is bounded:
+    ``max_programs`` compiled rule sets (and as many checked ones), each with one
+    explainer per language choice.
+    """
+
+    def __init__(
+        self,
+        dirs: Iterable[str | Path] = (),
+        *,
+        bundled: bool = True,
+        max_programs: int = 64,
+    ) -> None:
+        roots = [bundled_rules_dir()] if bundled else []
+        roots += [Path(d) for d in dirs]
+        self._files = _find_files(roots)
+        self._what = "bundled rule set" if roots == [bundled_rules_dir()] else "rule set"
+        self._loaded: Lru[Path, CheckedRuleSet] = Lru(max(256, max_programs))
+        self._checked: Lru[str, CheckedRuleSet] = Lru(max_programs)
+        self._programs: Lru[str, CompiledRuleSet] = Lru(max_programs)
+        self._by_identity: Lru[int, tuple[RuleSet, CompiledRuleSet]] = Lru(2 * max_programs)
+        self._explainers: Lru[tuple[str, str | None], Explainer] = Lru(2 * max_programs)
+
+    # -- files -------------------------------------------------------------------------
+
+    def _load(self, path: Path) -> CheckedRuleSet:
+        found = self._loaded.get_or_make(path, lambda: load_checked_file(path))
+        self._checked.put(found.content_hash, found)
+        return found
+
+    def families(self) -> list[str]:
+        """The families this library holds."""
+        return sorted(self._files)
+
+    def list_rulesets(self) -> list[RuleSetInfo]:
+        """Every family and version, oldest version first within a family."""
+        infos: list[RuleSetInfo] = []
+        for _family, versions in sorted(self._files.items()):
+            for version in sorted(versions, key=_version_key):
+                rs = self._load(versions[version]).ruleset
+                infos.append(
+                    RuleSetInfo(
+                        rs.family,
+                        rs.version,
+                        rs.status,
+                        rs.effective_from,
+                        rs.effective_until,
+                        dict(rs.title),
+                        versions[version],
+                    )
+                )
+        return infos
+
+    def load(self, spec: str | Path, *, on: date | None = None) -> RuleSet:
+        """A rule set by ``family@version``, by ``family`` (needs ``on``) or by file path."""
+        return self._load_checked(spec, on).ruleset
+
+    def _load_checked(self, spec: str | Path, on: date | None) -> CheckedRuleSet:
+        if isinstance(spec, Path) or spec.endswith((".yaml", ".yml")):
+            return self._load(Path(spec))
+        family, _, version = spec.partition("@")
+        if family not in self._files:
+            raise UnknownRuleSet(
+                f"no {self._what} family '{family}'{did_you_mean(family, self._files)}; "
+                f"families: {', '.join(sorted(self._files))}"
+            )
+        versions = self._files[family]
+        if version:
+            if version not in versions:
+                known = ", ".join(sorted(versions, key=_version_key))
+                raise UnknownRuleSet(f"{family} has no version {version}; versions: {known}")
+            return self._load(versions[version])
+        if on is None:
+            raise UnknownRuleSet(
+                f"'{family}' names a family: give a version ('{family}@X.Y.Z') or an "
+                "evaluation date"
+            )
+        candidates = [self._load(p) for p in versions.values()]
+        chosen = _in_force(family, [c.ruleset for c in candidates], on)
+        return next(c for c in candidates if c.ruleset is chosen)
+
+    # -- stages ------------------------------------------------------------------------
+
+    def check(self, ruleset: RuleSet) -> CheckedRuleSet:
+        """The checked form of a rule set (checked once per content hash)."""
+        digest = content_hash(ruleset)
+        return self._checked.get_or_make(digest, lambda: checked(ruleset))
+
+    def compile(self, ruleset: RuleSet | CheckedRuleSet) -> CompiledRuleSet:
+        """The compiled form, checked first, cached by content hash (and by identity, so
+        passing the same RuleSet object again costs a look-up)."""
+        given = ruleset.ruleset if isinstance(ruleset, CheckedRuleSet) else ruleset
+        known = self._by_identity.get(id(given))
+        if known is not None and known[0] is given:
+            return known[1]
+        good = ruleset if isinstance(ruleset, CheckedRuleSet) else self.check(ruleset)
+        program = self._programs.get_or_make(good.content_hash, lambda: compile_ruleset(good))
+        self._by_identity.put(id(given), (given, program))
+        return program
+
+    def resolve(self, spec: RuleSpec, on: date) -> CompiledRuleSet:
+        """The compiled rule set a spec names, choosing by ``on`` when only a family is given."""
+        if isinstance(spec, CompiledRuleSet):
+            return spec
+        if isinstance(spec, RuleSet | CheckedRuleSet):
+            return self.compile(spec)
+        # a pinned version or a path does not depend on the date
+        return self.compile(self._load_checked(spec, on))
+
+    def explainer(self, program: CompiledRuleSet, lang: str | None) -> Explainer:
+        """The explainer of a compiled rule set for one language choice (with its memo)."""
+        return self._explainers.get_or_make(
+            (program.content_hash, lang), lambda: Explainer(program, lang, memo=True)
+        )
+
+
+def _find_files(roots: list[Path]) -> dict[str, dict[str, Path]]:
+    out: dict[str, dict[str, Path]] = {}
+    where: dict[str, Path] = {}
+    for root in roots:
+        for f in sorted(root.glob("*/*.yaml")):
+            if not _SEMVER.fullmatch(f.stem):
+                continue
+            family = f.parent.name
+            if family in where and where[family] != root:
+                raise UnknownRuleSet(
+                    f"family '{family}' is in two rule directories: {where[family]} and {root}"
+                )
+            where[family] = root
+            out.setdefault(family, {})[f.stem] = f
+    return out
+
+
+@functools.cache
+def default_library() -> Library:
+    """The library of the bundled rule files, shared by ``visitation.evaluate`` and the CLI."""
+    return Library()
+
+
+def list_rulesets() -> list[RuleSetInfo]:
+    """Every bundled family and version, oldest version first within a family."""
+    return default_library().list_rulesets()
+
+
+def load_ruleset(spec: str | Path, *, on: date | None = None) -> RuleSet:
+    """A rule set by ``family@version``, by ``family`` (needs ``on``) or by file path."""
+    return default_library().load(spec, on=on)
 
 
 def compiled(ruleset: RuleSet) -> CompiledRuleSet:
-    """The compiled form of a rule set, cached by content hash (and by object identity,
-    so that passing the same RuleSet object again costs a dictionary look-up)."""
-    known = _BY_IDENTITY.get(id(ruleset))
-    if known is not None and known[0] is ruleset:
-        return known[1]
-    digest = content_hash(ruleset)
-    hit = _COMPILED.get(digest)
-    if hit is None:
-        ensure_checked(ruleset, digest)
-        if len(_COMPILED) >= _MAX_COMPILED:  # forget the oldest (an author editing in a loop)
-            del _COMPILED[next(iter(_COMPILED))]
-        hit = _COMPILED[digest] = compile_ruleset(ruleset)
-    if len(_BY_IDENTITY) >= 128:
-        _BY_IDENTITY.clear()
-    _BY_IDENTITY[id(ruleset)] = (ruleset, hit)
-    return hit
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled_by_name(spec: str, on: date | None) -> CompiledRuleSet:
-    return compiled(load_ruleset(spec, on=on))
+    """The compiled form of a rule set (checked first), cached by the default library."""
+    return default_library().compile(ruleset)
 
 
 def resolve(spec: RuleSpec, on: date) -> CompiledRuleSet:
     """The compiled rule set a spec names, choosing by ``on`` when only a family is given."""
-    if isinstance(spec, CompiledRuleSet):
-        return spec
-    if isinstance(spec, RuleSet):
-        return compiled(spec)
-    if isinstance(spec, Path) or spec.endswith((".yaml", ".yml")):
-        return compiled(load_ruleset_file(spec))
-    # a pinned version does not depend on the date: share one cache entry
-    return _compiled_by_name(spec, None if "@" in spec else on)
+    return default_library().resolve(spec, on)

@@ -7,6 +7,9 @@ operators. ``visitation schema`` prints the JSON Schema generated from these mod
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -29,6 +32,7 @@ from visitation.operators import OPERATORS as OPERATOR_TABLE
 
 __all__ = [
     "OPERATORS",
+    "PLACEHOLDER",
     "AllOf",
     "AnyOf",
     "AtLeastNOf",
@@ -45,6 +49,7 @@ __all__ = [
     "RuleSet",
     "Source",
     "Use",
+    "content_hash",
 ]
 
 Identifier = Annotated[
@@ -337,3 +342,18 @@ class RuleSet(_Model):
 
 for _model in (AllOf, AnyOf, Not, _NOf, AtLeastNOf, Rule, RuleSet):
     _model.model_rebuild()
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A ``{name}`` placeholder in an explanation: a fact, or ``on`` (the evaluation date)."""
+
+
+def content_hash(ruleset: RuleSet) -> str:
+    """sha256 of the canonical form of a rule set (key order and layout do not matter)."""
+    canonical = json.dumps(
+        ruleset.model_dump(mode="json", by_alias=True, exclude_none=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,101 @@
+"""Resource limits of rule files: work stays linear, searches are bounded and say so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import visitation
+from visitation.cli import main
+from visitation.load import check_text, parse_ruleset
+from visitation.never_met import MAX_COMBINATIONS
+
+MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+LEAF = "{fact: age, at_least: 18}"
+
+
+def _with_definitions(levels: int) -> str:
+    """A 'billion laughs' chain: d_k uses d_(k-1) twice, so full expansion has 2^k leaves."""
+    lines = ["definitions:", "  d0: {fact: age, greater_than: 17}"]
+    lines += [f"  d{k}: {{all: [{{use: d{k - 1}}}, {{use: d{k - 1}}}]}}" for k in range(1, levels)]
+    lines.append("  complex:")
+    text = MINIMAL.replace("definitions:\n  complex:", "\n".join(lines))
+    return text.replace(LEAF, f"{{use: d{levels - 1}}}")
+
+
+def test_a_definition_chain_is_linear_not_exponential() -> None:
+    """40 nested definitions (2^39 leaves expanded) check and compile, each written once."""
+    ruleset, diagnostics = parse_ruleset(_with_definitions(40), path="chain.yaml")
+    assert ruleset is not None, [str(d) for d in diagnostics]
+    program = visitation.compile_ruleset(ruleset)
+    assert len(program.source.splitlines()) < 2_000
+    a = visitation.evaluate({"age": 70}, ruleset, on="2026-11-23")
+    assert a.rule("hospice.adult").status == "met"
+    assert visitation.evaluate({}, ruleset, on="2026-11-23").rule("hospice.adult").missing == [
+        "age"
+    ]
+
+
+def test_a_set_larger_than_its_vocabulary_can_never_be_met() -> None:
+    """size_at_least beyond the vocabulary's size is a never-met finding, found at once."""
+    text = MINIMAL.replace(LEAF, "{fact: problem_domains, size_at_least: 5}")
+    codes = [d.code for d in check_text(text, path="r.yaml")]
+    assert "never-met" in codes
+
+
+def test_a_search_with_too_many_combinations_gives_up_and_says_so() -> None:
+    """Thousands of distinct literals: the never-met search stops at its bound, warns, and
+    the file is accepted (the benefit of the doubt)."""
+    n = MAX_COMBINATIONS // 2
+    parts = ", ".join(f"{{fact: age, at_least: {i}}}" for i in range(n))
+    text = MINIMAL.replace(LEAF, f"{{at_least_n_of: {{n: 1, of: [{parts}]}}}}")
+    diagnostics = check_text(text, path="r.yaml")
+    assert [d.code for d in diagnostics if d.severity == "error"] == []
+    assert "search-bounded" in [d.code for d in diagnostics]
+
+
+def test_many_yes_no_facts_bound_the_search_by_work() -> None:
+    """Fifteen yes/no facts under many leaves: bounded by work, not run for minutes."""
+    facts = [
+        "life_threatening", "incurable", "workup_complete", "sq1_not_surprised",
+        "complex_by_clinician", "relieved_at_basic", "treatment_level_documented",
+        "informed_incurable", "informed_palliative_aim", "informed_palliative_only",
+        "informed_alternatives", "consent_referral", "wishes_hospice",
+        "referrer_is_physician", "gp_informed",
+    ]  # fmt: skip
+    leaves = ", ".join(
+        f"{{fact: {facts[i % 15]}, is: {'true' if i % 2 else 'false'}}}" for i in range(600)
+    )
+    text = MINIMAL.replace(LEAF, f"{{all: [{leaves}]}}")
+    diagnostics = check_text(text, path="r.yaml")
+    assert "search-bounded" in [d.code for d in diagnostics]
+
+
+def test_a_long_chain_of_definitions_needs_no_deep_recursion() -> None:
+    """A thousand definitions, each using the next: checked, compiled and evaluated without
+    a RecursionError, and a cycle at its end is reported as one."""
+    n = 1000
+    lines = ["definitions:"]
+    lines += [f"  d{k}: {{all: [{{use: d{k + 1}}}, {{use: d{k + 1}}}]}}" for k in range(n)]
+    lines += [f"  d{n}: {{fact: age, greater_than: 17}}", "  complex:"]
+    text = MINIMAL.replace("definitions:\n  complex:", "\n".join(lines)).replace(LEAF, "{use: d0}")
+    ruleset, diagnostics = parse_ruleset(text, path="chain.yaml")
+    assert ruleset is not None, [str(d) for d in diagnostics]
+    a = visitation.evaluate({}, ruleset, on="2026-11-23")
+    assert a.rule("hospice.adult").missing == ["age"]
+    looped = text.replace(f"  d{n}: {{fact: age, greater_than: 17}}", f"  d{n}: {{use: d0}}")
+    codes = [d.code for d in check_text(looped, path="chain.yaml")]
+    assert "definition-cycle" in codes
+
+
+def test_the_cli_refuses_an_evaluation_date_outside_the_range(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--on 0001-01-01`` is a usage error naming the accepted range, not a crash."""
+    example = Path(__file__).parents[1] / "examples" / "eligible-cancer-hospice.yaml"
+    code = main(["evaluate", str(example), "--rules", "dk-national@2.0.0", "--on", "0001-01-01"])
+    assert code == 2
+    assert "outside the dates the library evaluates on (1900-01-01 to 2199-12-31)" in (
+        capsys.readouterr().err
+    )
