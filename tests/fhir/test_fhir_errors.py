@@ -141,6 +141,13 @@ def test_r5_shapes_are_refused(resource: dict[str, Any], element: str) -> None:
     assert f"{element}: exists only in FHIR R5" in d.message
 
 
+def test_stu3_condition_status_is_refused() -> None:
+    """A Condition with STU3's plain-code clinicalStatus is refused as the wrong version."""
+    old = condition("c1", (SKS, "DC349"), clinicalStatus="active")
+    msg = _message(bundle(patient(), old))
+    assert "Condition.clinicalStatus: is a plain code: that is FHIR STU3" in msg
+
+
 def test_several_patients_are_refused() -> None:
     """Two Patient resources: refused, naming both entries."""
     msg = _message(bundle(patient("p1"), patient("p2")))

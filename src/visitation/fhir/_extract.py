@@ -799,6 +799,10 @@ class _Walk:
             ("clinicalStatus", _CONDITION_EXCLUDED_CLINICAL),
             ("verificationStatus", _CONDITION_EXCLUDED_VERIFICATION),
         ):
+            if isinstance(data.get(key), str):
+                why = "is a plain code: that is FHIR STU3; this reader takes FHIR R4 and R4B"
+                self.fail(res, f"Condition.{key}", why, "fhir-version")
+                return
             for _, _system, code, _ in self.codings(res, data.get(key), f"Condition.{key}"):
                 if code in bad:
                     self.note(res, f"Condition.{key}", f"{key} '{code}' is not used", code=code)
