@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import visitation
-from visitation import RuleSet
+from visitation import CompiledRuleSet, RuleSet
 from visitation.fhir._guidance import assessment_to_fhir
 from visitation.fhir._mapping import (
     DEFAULT_MAPPING,
@@ -100,7 +100,7 @@ def facts_from_bundle(
 
 def evaluate(
     bundle: Any,
-    rules: str | Path | RuleSet,
+    rules: str | Path | RuleSet | CompiledRuleSet = "dk-national",
     *,
     on: date | str,
     lang: str | None = None,
@@ -109,7 +109,8 @@ def evaluate(
 ) -> FhirAssessment:
     """Evaluate a patient's Bundle against a rule set: the Assessment with the provenance.
 
-    The facts come from :func:`facts_from_bundle`; ``rules`` and ``lang`` are as for
+    The facts come from :func:`facts_from_bundle`; ``rules`` (a family, ``family@version``,
+    a rule file path, a RuleSet or a compiled rule set) and ``lang`` are as for
     :func:`visitation.evaluate`.
     """
     day = _day(on)
