@@ -106,6 +106,13 @@ _EXCLUDED_STATUS: dict[str, frozenset[str]] = {
 _CONDITION_EXCLUDED_CLINICAL = frozenset({"inactive", "resolved", "remission"})
 _CONDITION_EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 _SHOWN = 5
+_ALWAYS_READ = frozenset({"Consent", "QuestionnaireResponse", "ServiceRequest"})
+_CODE_ELEMENT = {
+    "Observation": "Observation.code",
+    "Condition": "Condition.code",
+    "Procedure": "Procedure.code",
+    "Encounter": "Encounter.type",
+}
 _CPR = re.compile(
     r"((((0[1-9]|1[0-9]|2[0-9]|3[0-1])(01|03|05|07|08|10|12))|((0[1-9]|1[0-9]|2[0-9]|30)"
     r"(04|06|09|11))|((0[1-9]|1[0-9]|2[0-9])(02)))[0-9]{6})"
@@ -531,18 +538,9 @@ class _Walk:
         """Whether a resource carries a code the mapping reads; if not, its codes are
         reported as unmapped at once (the cheap path for most of a record)."""
         rtype = res.rtype
-        if rtype in ("Consent", "QuestionnaireResponse", "ServiceRequest"):
+        if rtype in _ALWAYS_READ:
             return True
         data = res.data
-        if rtype == "Encounter":
-            types = data.get("type")
-            if not isinstance(types, list) or isinstance(data.get("class"), list):
-                return True  # let the reader report the shape
-            ccs = types
-            element = "Encounter.type"
-        else:
-            ccs = [data.get("code")]
-            element = f"{rtype}.code"
         known = self.known[rtype]
         dx = rtype == "Condition"
         m = self.m
@@ -550,10 +548,8 @@ class _Walk:
             cc = data.get("code")
             raw = cc.get("coding") if type(cc) is dict else None
             if type(raw) is list and raw:
-                well_formed = True
                 for c in raw:
                     if type(c) is not dict:
-                        well_formed = False
                         break
                     sy, co = c.get("system"), c.get("code")
                     if (sy or "", co or "") in known or (
@@ -561,13 +557,20 @@ class _Walk:
                     ):
                         return True
                     if not (sy is None or type(sy) is str) or not (co is None or type(co) is str):
-                        well_formed = False
                         break
-                if well_formed:
+                else:  # well formed, and no code the mapping reads
+                    element = _CODE_ELEMENT[rtype]
                     for c in raw:
                         self.note(res, element, "code not in the mapping",
                                   c.get("system"), c.get("code"), c.get("display"))  # fmt: skip
                     return False
+            ccs: list[Any] = [cc]
+        else:
+            types = data.get("type")
+            if not isinstance(types, list) or isinstance(data.get("class"), list):
+                return True  # let the reader report the shape
+            ccs = types
+        element = _CODE_ELEMENT[rtype]
         seen = []
         for t, cc in enumerate(ccs):
             path = f"Encounter.type[{t}]" if rtype == "Encounter" else element
@@ -584,11 +587,17 @@ class _Walk:
 
     def subject(self, res: _Res) -> None:
         key = "patient" if res.rtype == "Consent" else "subject"
-        ref = self.obj(res, res.data, key, f"{res.rtype}.{key}")
+        ref = res.data.get(key)
         if ref is None:
             return
-        text = self.text(res, ref, "reference", f"{res.rtype}.{key}.reference")
-        if text and text not in self.subjects:
+        text = ref.get("reference") if type(ref) is dict else None
+        if type(text) is not str:  # the slow path says what is wrong, if anything
+            checked = self.obj(res, res.data, key, f"{res.rtype}.{key}")
+            if checked is not None:
+                text = self.text(res, checked, "reference", f"{res.rtype}.{key}.reference")
+            if not text:
+                return
+        if text not in self.subjects:
             self.subjects[text] = (res, f"{res.rtype}.{key}.reference")
 
     def read_patient(self, res: _Res) -> None:
