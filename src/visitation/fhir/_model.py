@@ -157,6 +157,7 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: facts, provenance, conflicts, unmapped, ignored."""
         return {
+            "source": self.source,
             "patient": self.patient_ref,
             "evaluated_on": self.on.isoformat(),
             "mapping": self.mapping,
