@@ -131,6 +131,7 @@ examples:
   visitation check rules/dk-national/*.yaml
   visitation rules
   visitation schema > rulefile.schema.json
+  visitation watch events.jsonl --rules dk-national@2.0.0
 
 {_exit_code_epilog()}
 """
@@ -325,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     from visitation.fhir._cli import add_parser as add_fhir_parser
 
     add_fhir_parser(sub)
+
+    from visitation.reactive._cli import add_parser as add_watch  # the reactive extra
+
+    add_watch(sub)
     return parser
 
 
