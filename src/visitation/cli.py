@@ -281,6 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="make the exit code follow this pathway only (e.g. hospice)",
     )
+    ev.add_argument(
+        "--from",
+        dest="source",
+        choices=("auto", "facts", "fhir"),
+        default="auto",
+        help="FILE holds patient facts or a FHIR R4 Bundle (default: auto, by resourceType)",
+    )
     ev.set_defaults(handler=cmd_evaluate)
 
     ck = sub.add_parser(
@@ -322,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--patient", action="store_true", help="print the schema of patient facts instead"
     )
     sc.set_defaults(handler=cmd_schema)
+    from visitation.fhir._cli import add_parser as add_fhir_parser
+
+    add_fhir_parser(sub)
 
     from visitation.reactive._cli import add_parser as add_watch  # the reactive extra
 
@@ -391,6 +401,11 @@ def exit_code(assessment: Assessment, pathway: str | None = None) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``visitation evaluate``."""
+    if args.source == "fhir" or (args.source == "auto" and str(args.file).endswith(".json")):
+        from visitation.fhir._cli import evaluate_bundle, is_bundle_file
+
+        if args.source == "fhir" or is_bundle_file(args.file):
+            return evaluate_bundle(args)
     on: date = args.on if args.on is not None else date.today()
     patient = load_patient(args.file)
     ruleset = load_ruleset(_rules_spec(args.rules), on=on)
