@@ -163,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         "--findings", type=Path, default=Path("fuzz-findings"), help="reproducers go here"
     )
     p.add_argument("--replay", type=int, default=None, metavar="SEED", help="run one input here")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="stop starting new inputs after this many minutes (the counts say how many ran)",
+    )
     p.add_argument("--progress", type=int, default=5_000, help="print a line every N inputs")
     args = p.parse_args(argv)
     if args.replay is not None:
@@ -170,7 +176,12 @@ def main(argv: list[str] | None = None) -> int:
 
     tally = Tally(args.findings)
     start = time.monotonic()
-    seeds = range(args.seed, args.seed + args.inputs)
+    deadline = start + 60 * args.minutes if args.minutes else None
+    seeds = (
+        s
+        for s in range(args.seed, args.seed + args.inputs)
+        if deadline is None or time.monotonic() < deadline
+    )
     for seed, outcome in run_seeds(
         seeds, jobs=args.jobs, time_limit=args.time_limit, memory_limit=args.memory_mib * 2**20
     ):
