@@ -16,6 +16,7 @@ import pytest
 
 import visitation
 from visitation._yaml import load_yaml
+from visitation.evaluate import EARLIEST
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -29,6 +30,8 @@ class Case:
     rules: dict[str, str]
     pathways: dict[str, str]
     missing: dict[str, list[str]]
+    referral: dict[str, str]
+    todo: dict[str, list[str]]
     where: str
 
 
@@ -48,6 +51,8 @@ def _load_cases() -> list[Case]:
                     rules=c.get("rules") or {},
                     pathways=c.get("pathways") or {},
                     missing=c.get("missing") or {},
+                    referral=c.get("referral") or {},
+                    todo=c.get("todo") or {},
                     where=f"{f.relative_to(CASES_DIR.parent)}:{mark.line}",
                 )
             )
@@ -77,6 +82,12 @@ def test_case(case: Case) -> None:
         assert a.pathway(pathway_id).verdict == expected, f"{case.where}: {pathway_id}"
     for pathway_id, expected_missing in case.missing.items():
         assert a.pathway(pathway_id).missing == expected_missing, f"{case.where}: {pathway_id}"
+    for pathway_id, expected in case.referral.items():
+        assert a.pathway(pathway_id).referral == expected, f"{case.where}: {pathway_id} referral"
+    for pathway_id, pathway in ((p.id, p) for p in a.pathways):
+        want = case.todo.get(pathway_id, [] if case.referral.get(pathway_id) == "ready" else None)
+        if want is not None:
+            assert pathway.todo == want, f"{case.where}: {pathway_id} to-do"
 
 
 def test_every_rule_is_shown_met_not_met_and_unknown() -> None:
@@ -110,4 +121,21 @@ def test_every_pathway_verdict_is_shown() -> None:
             lacking = {"eligible", "not_eligible", "indeterminate"} - seen[key]
             if lacking:
                 gaps.append(f"{key}: no case where it is {', '.join(sorted(lacking))}")
+    assert not gaps, "\n".join(gaps)
+
+
+def test_every_readiness_is_shown_where_a_pathway_has_documentation_rules() -> None:
+    """A pathway with documentation rules is shown ready, not ready and unknown."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for case in CASES:
+        for pathway_id, readiness in case.referral.items():
+            seen[f"{case.ruleset} {pathway_id}"].add(readiness)
+    gaps = []
+    for info in visitation.list_rulesets():
+        program = visitation.resolve(info.key, EARLIEST)
+        for (pathway_id, _), documents in zip(program.pathways, program.documentation, strict=True):
+            key = f"{info.key} {pathway_id}"
+            lacking = {"ready", "not_ready", "unknown"} - seen[key] if documents else set()
+            if lacking:
+                gaps.append(f"{key}: no case where the referral is {', '.join(sorted(lacking))}")
     assert not gaps, "\n".join(gaps)

@@ -19,6 +19,7 @@ from visitation.errors import did_you_mean
 __all__ = [
     "Assessment",
     "PathwayResult",
+    "Readiness",
     "RuleResult",
     "RuleStatus",
     "SourceCitation",
@@ -27,6 +28,7 @@ __all__ = [
 
 RuleStatus = Literal["met", "not_met", "unknown"]
 Verdict = Literal["eligible", "not_eligible", "indeterminate"]
+Readiness = Literal["ready", "not_ready", "unknown"]
 JsonScalar = bool | int | float | str
 EvidenceValue = JsonScalar | ReadOnlyList[JsonScalar]
 
@@ -75,6 +77,19 @@ class PathwayResult(_Frozen):
     blocking: ReadOnlyList[str] = Field(description="Ids of required rules that are not met.")
     missing: ReadOnlyList[str] = Field(
         description="For an indeterminate verdict: facts to record, in the order to settle them."
+    )
+    referral: Readiness = Field(
+        default="ready",
+        description=(
+            "Whether the referral itself is ready to send: every documentation rule of the "
+            "pathway met ('ready'), one not met ('not_ready'), or one unknown ('unknown'). "
+            "Never part of the verdict: an eligible patient whose referral is not ready is "
+            "eligible once the referral is complete."
+        ),
+    )
+    todo: ReadOnlyList[str] = Field(
+        default_factory=list,
+        description="Ids of the documentation rules not met or unknown: what to do before sending.",
     )
 
 

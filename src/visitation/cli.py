@@ -60,12 +60,15 @@ from visitation.render import FORMATS, render
 __all__ = [
     "EXIT_CODES",
     "EXIT_ELIGIBLE",
+    "EXIT_FLAG_NOT_IN_FORCE",
+    "EXIT_FLAG_NOT_PUBLISHED",
     "EXIT_INDETERMINATE",
     "EXIT_INTERNAL",
     "EXIT_INVALID_PATIENT",
     "EXIT_INVALID_RULES",
     "EXIT_NOT_ELIGIBLE",
     "EXIT_OK",
+    "EXIT_REFERRAL_INCOMPLETE",
     "EXIT_USAGE",
     "main",
 ]
@@ -78,6 +81,9 @@ EXIT_INDETERMINATE: Final = 3
 EXIT_INVALID_PATIENT: Final = 4
 EXIT_INVALID_RULES: Final = 5
 EXIT_INTERNAL: Final = 6
+EXIT_REFERRAL_INCOMPLETE: Final = 7
+EXIT_FLAG_NOT_PUBLISHED: Final = 8
+EXIT_FLAG_NOT_IN_FORCE: Final = 16
 
 EXIT_CODES: Final[dict[int, str]] = {
     EXIT_OK: "evaluate: every pathway (or the --pathway) is eligible; other commands: success",
@@ -87,8 +93,18 @@ EXIT_CODES: Final[dict[int, str]] = {
     EXIT_INVALID_PATIENT: "invalid patient facts, or the patient file cannot be read",
     EXIT_INVALID_RULES: "invalid rule file, unknown rule set, or none in force on the date",
     EXIT_INTERNAL: "internal error (a bug; VISITATION_DEBUG=1 shows the traceback)",
+    EXIT_REFERRAL_INCOMPLETE: (
+        "evaluate: eligible once the referral is complete (the to-do list says what to do)"
+    ),
+    EXIT_FLAG_NOT_PUBLISHED: (
+        "evaluate: + 8 when the rule set is not published (provisional, draft, retired)"
+    ),
+    EXIT_FLAG_NOT_IN_FORCE: "evaluate: + 16 when the rule set was not in force on the date",
 }
-"""Exit code → meaning, as documented in ``visitation --help``."""
+"""Exit code → meaning, as documented in ``visitation --help``. An evaluation's code is
+its verdict (0, 1, 3 or 7) plus 8 and/or 16 for the rule set's status and dates, so
+``code & 7`` is the verdict and ``code & 24`` the warnings; 2, 4, 5 and 6 are errors and
+never carry them."""
 
 PROG: Final = "visitation"
 DEFAULT_RULES: Final = "dk-national"
@@ -133,11 +149,14 @@ examples:
 
   # in a shell script: follow the hospice pathway only
   visitation evaluate patient.yaml --pathway hospice --format json > out.json
-  case $? in
+  code=$?
+  case $code in 2|4|5|6) echo "error" >&2; exit 1 ;; esac
+  [ $((code & 8)) -ne 0 ] && echo "note: the rule set is not published"
+  case $((code & 7)) in
     0) echo "meets the hospice criteria" ;;
     1) echo "does not meet them" ;;
     3) echo "facts missing: see out.json" ;;
-    *) echo "error" >&2 ;;
+    7) echo "meets them once the referral is complete: see the to-do list" ;;
   esac
 
 {_exit_code_epilog()}
@@ -321,16 +340,23 @@ def _rules_spec(text: str) -> str | Path:
 
 
 def exit_code(assessment: Assessment, pathway: str | None = None) -> int:
-    """The exit code for an assessment: Kleene "every pathway (or this one) is eligible"."""
-    if pathway is not None:
-        verdicts = [assessment.pathway(pathway).verdict]
-    else:
-        verdicts = [p.verdict for p in assessment.pathways]
+    """The exit code for an assessment: Kleene "every pathway (or this one) is eligible",
+    7 when eligible but a referral is not ready yet, plus the status flags."""
+    chosen = [assessment.pathway(pathway)] if pathway is not None else assessment.pathways
+    verdicts = [p.verdict for p in chosen]
     if "not_eligible" in verdicts:
-        return EXIT_NOT_ELIGIBLE
-    if "indeterminate" in verdicts:
-        return EXIT_INDETERMINATE
-    return EXIT_ELIGIBLE
+        code = EXIT_NOT_ELIGIBLE
+    elif "indeterminate" in verdicts:
+        code = EXIT_INDETERMINATE
+    elif any(p.referral != "ready" for p in chosen):
+        code = EXIT_REFERRAL_INCOMPLETE
+    else:
+        code = EXIT_ELIGIBLE
+    if assessment.status != "published":
+        code += EXIT_FLAG_NOT_PUBLISHED
+    if not assessment.in_force:
+        code += EXIT_FLAG_NOT_IN_FORCE
+    return code
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

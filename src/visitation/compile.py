@@ -39,9 +39,9 @@ from typing import Any
 from visitation.check import CheckedRuleSet
 from visitation.conditions import facts_read, fold
 from visitation.facts import DERIVATIONS, FACTS, missing_inputs
-from visitation.logic import Facts, Truth
+from visitation.logic import Facts, Truth, kleene_all
 from visitation.operators import Operator
-from visitation.ruleset import Condition, Leaf, Rule, RuleSet, content_hash
+from visitation.ruleset import Condition, Leaf, Pathway, Rule, RuleSet, content_hash
 
 __all__ = [
     "CompiledRule",
@@ -96,11 +96,20 @@ class CompiledRuleSet:
     rules: tuple[CompiledRule, ...]
     indicators: tuple[CompiledRule, ...]
     pathways: tuple[tuple[str, tuple[int, ...]], ...]
-    """(pathway id, indices into ``rules`` of the rules it requires, in file order)."""
+    """(pathway id, indices into ``rules`` of the criteria it requires, in file order):
+    the rules that decide its verdict."""
     core: Core = field(repr=False, compare=False)
     """``core(facts, on) -> CoreResult``: every rule, verdict and missing fact in one pass."""
     source: str = field(default="", repr=False, compare=False)
     """The generated Python text (for reading and debugging; values are not in it)."""
+    documentation: tuple[tuple[int, ...], ...] = ()
+    """Per pathway (in the order of ``pathways``): indices into ``rules`` of its
+    documentation rules, which decide whether the referral is ready, not the verdict."""
+
+    def readiness(self, statuses: Sequence[Truth]) -> list[Truth]:
+        """Per pathway: True when every documentation rule is met (or there are none),
+        False when one is not met, None when one is unknown (Kleene AND)."""
+        return [kleene_all(statuses[i] for i in doc) for doc in self.documentation]
 
 
 Program = CompiledRuleSet
@@ -123,10 +132,17 @@ def compile_ruleset(ruleset: RuleSet | CheckedRuleSet) -> CompiledRuleSet:
     if isinstance(ruleset, CheckedRuleSet):
         ruleset = ruleset.ruleset
     defs = ruleset.definitions
-    pathways = tuple(
-        (pid, tuple(i for i, r in enumerate(ruleset.rules) if r.group in set(p.requires)))
-        for pid, p in ruleset.pathways.items()
-    )
+
+    def required(p: Pathway, documentation: bool) -> tuple[int, ...]:
+        groups = set(p.requires)
+        return tuple(
+            i
+            for i, r in enumerate(ruleset.rules)
+            if r.group in groups and r.is_documentation is documentation
+        )
+
+    pathways = tuple((pid, required(p, False)) for pid, p in ruleset.pathways.items())
+    documentation = tuple(required(p, True) for p in ruleset.pathways.values())
     consts: dict[str, Any] = {}
     chunks: list[str] = []
     everything = [*ruleset.rules, *ruleset.indicators]
@@ -158,6 +174,7 @@ def compile_ruleset(ruleset: RuleSet | CheckedRuleSet) -> CompiledRuleSet:
         pathways,
         namespace["core"],
         source,
+        documentation,
     )
 
 

@@ -23,6 +23,9 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "social_history": "social anamnese", "terminal_status": "terminalstatus",
         "reason_for_wish": "begrundelse for ønsket", "disease_course": "sygdomsforløb",
         "relief_tried": "afprøvet lindring",
+        "done": "udfyldt", "too_ill": "for dårlig til at udfylde",
+        "declined": "afslået af patienten", "died": "patienten er død",
+        "not_stated": "ikke udfyldt, uden begrundelse",
     },
     "en": {
         "true": "yes", "false": "no", "none": "not recorded",
@@ -31,6 +34,9 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "social_history": "social history", "terminal_status": "terminal status",
         "reason_for_wish": "reason for the wish", "disease_course": "disease course",
         "relief_tried": "relief tried",
+        "done": "completed", "too_ill": "too ill to complete",
+        "declined": "declined by the patient", "died": "the patient has died",
+        "not_stated": "not completed, no reason given",
     },
 }  # fmt: skip
 """Readable words for yes/no, 'not recorded' and vocabulary codes, per language."""

@@ -32,6 +32,7 @@ from visitation._version import __version__
 from visitation.assessment import (
     Assessment,
     PathwayResult,
+    Readiness,
     RuleResult,
     RuleStatus,
     SourceCitation,
@@ -41,7 +42,7 @@ from visitation.compile import CompiledRule, CompiledRuleSet, CoreResult
 from visitation.conditions import leaves
 from visitation.explain import format_value
 from visitation.facts import DERIVATIONS, FACTS
-from visitation.logic import Facts, Truth, fact_value, json_value
+from visitation.logic import Facts, Truth, fact_value, json_value, kleene_all
 from visitation.ruleset import PLACEHOLDER, Rule, Source
 
 __all__ = ["EVALUATOR", "MEMO_SIZE", "Explainer", "explain"]
@@ -55,6 +56,11 @@ MEMO_SIZE: Final = 256
 """Results kept per rule (and per pathway) by a memoising explainer; the oldest go first."""
 
 _STATUS: Final[Mapping[Truth, RuleStatus]] = {True: "met", False: "not_met", None: "unknown"}
+_READINESS: Final[Mapping[Truth, Readiness]] = {
+    True: "ready",
+    False: "not_ready",
+    None: "unknown",
+}
 _VERDICT: Final[Mapping[Truth, Verdict]] = {
     True: "eligible",
     False: "not_eligible",
@@ -91,8 +97,10 @@ class Explainer:
             _RuleExplainer(r, rs.definitions, sources, langs, memo) for r in program.indicators
         )
         self.pathways = tuple(
-            _PathwayExplainer(pid, required, program, langs, memo)
-            for pid, required in program.pathways
+            _PathwayExplainer(pid, required, documents, program, langs, memo)
+            for (pid, required), documents in zip(
+                program.pathways, program.documentation, strict=True
+            )
         )
         self._header: dict[str, Any] = {
             "family": rs.family,
@@ -305,25 +313,28 @@ def _citation(rule: Rule, sources: Mapping[str, Source]) -> SourceCitation:
 class _PathwayExplainer:
     """One pathway's PathwayResult from its rules' statuses and missing facts."""
 
-    __slots__ = ("_fixed", "_required", "get", "memo", "rule_ids")
+    __slots__ = ("_documents", "_fixed", "_required", "get", "memo", "rule_ids")
 
     def __init__(
         self,
         pid: str,
         required: tuple[int, ...],
+        documents: tuple[int, ...],
         program: CompiledRuleSet,
         langs: list[str],
         memo: bool,
     ) -> None:
         self.rule_ids = [program.rules[i].rule.id for i in required]
         self._required = required
+        self._documents = [(i, program.rules[i].rule.id) for i in documents]
         self._fixed = {
             "id": pid,
             "title": FrozenDict({k: program.ruleset.pathways[pid].title[k] for k in langs}),
             "rules": FrozenList(self.rule_ids),
         }
+        keyed = (*required, *documents)
         self.get: Callable[[Sequence[Truth]], Any] = (
-            itemgetter(*required) if required else (lambda statuses: ())
+            itemgetter(*keyed) if keyed else (lambda statuses: ())
         )
         self.memo: dict[Any, PathwayResult] | None = {} if memo else None
 
@@ -352,6 +363,8 @@ class _PathwayExplainer:
             for rid, i in zip(self.rule_ids, self._required, strict=True)
             if statuses[i] is False
         ]
+        ready = kleene_all(statuses[i] for i, _ in self._documents)
+        todo = [rid for i, rid in self._documents if statuses[i] is not True]
         return _construct(
             PathwayResult,
             {
@@ -359,5 +372,7 @@ class _PathwayExplainer:
                 "verdict": _VERDICT[verdict],
                 "blocking": FrozenList(blocking),
                 "missing": FrozenList(missing),
+                "referral": _READINESS[ready],
+                "todo": FrozenList(todo),
             },
         )

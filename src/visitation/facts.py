@@ -27,6 +27,7 @@ __all__ = [
     "RULE_FACTS",
     "Derivation",
     "DiagnosisGroup",
+    "EortcStatus",
     "FactKind",
     "FactSpec",
     "Patient",
@@ -80,6 +81,17 @@ class Prognosis(enum.StrEnum):
     weeks = "weeks"
     few_months = "few_months"
     longer = "longer"
+
+
+class EortcStatus(enum.StrEnum):
+    """The EORTC screening at referral: done, or why not (DPD 'ManglendeEORTC': For dårlig,
+    Afslog, Ikke i live, Ikke begrundet)."""
+
+    done = "done"
+    too_ill = "too_ill"
+    declined = "declined"
+    died = "died"
+    not_stated = "not_stated"
 
 
 class ReferralContent(enum.StrEnum):
@@ -175,6 +187,10 @@ class Patient(BaseModel):
         "Answers to the 15 EORTC QLQ-C15-PAL items: items 1-14 scored 1-4 "
         "(not at all .. very much), item 15 scored 1-7."
     )
+    eortc_status: EortcStatus | None = _fact(
+        "The EORTC QLQ-C15-PAL screening at referral: done, or why it was not (DPD "
+        "vocabulary): too_ill, declined, died, not_stated."
+    )
     problem_domains: frozenset[ProblemDomain] | None = _fact(
         "Dimensions with problems: physical, psychological, social, existential."
     )
@@ -211,8 +227,27 @@ class Patient(BaseModel):
     informed_alternatives: bool | None = _fact(
         "The patient is well informed about other options for stay and support."
     )
-    consent_referral: bool | None = _fact("The patient wishes / consents to the referral.")
-    wishes_hospice: bool | None = _fact("The patient wishes to spend the last time in a hospice.")
+    consent_referral: bool | None = _fact(
+        "The patient wishes / consents to the referral (for a patient who cannot consent, the "
+        "consent given on their behalf: see consent_by_proxy)."
+    )
+    wishes_hospice: bool | None = _fact(
+        "The patient wishes to spend the last time in a hospice (for a patient who cannot state "
+        "it, the wish documented on their behalf: see wish_by_proxy)."
+    )
+    lacks_capacity: bool | None = _fact(
+        "The patient cannot state an informed wish or consent (e.g. advanced dementia, "
+        "unconscious), as the doctor judges it (sundhedsloven § 18)."
+    )
+    consent_by_proxy: bool | None = _fact(
+        "The consent to the referral (consent_referral) was given on behalf of a patient who "
+        "cannot consent, by the next of kin or the guardian (værge), sundhedsloven § 18."
+    )
+    wish_by_proxy: bool | None = _fact(
+        "The wish for hospice (wishes_hospice) is documented on behalf of a patient who cannot "
+        "state it: a wish the patient expressed earlier (e.g. at an advance care planning "
+        "conversation), or one stated by the next of kin or the guardian."
+    )
 
     # --- referral ---------------------------------------------------------------------
     referrer: Referrer | None = _fact(

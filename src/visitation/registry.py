@@ -91,7 +91,11 @@ def _in_force(family: str, candidates: list[RuleSet], on: date) -> RuleSet:
             f"no version of {family} is in force on {on.isoformat()}: {spans}; "
             f"name a version ('{family}@X.Y.Z') to evaluate with it anyway"
         )
-    return min(live, key=lambda rs: (_STATUS_RANK[rs.status], -rs.effective_from.toordinal()))
+    # published before provisional before draft; then the latest start; then the highest version
+    return max(
+        live,
+        key=lambda rs: (-_STATUS_RANK[rs.status], rs.effective_from, _version_key(rs.version)),
+    )
 
 
 class Library:

@@ -243,6 +243,15 @@ class Rule(_Model):
 
     id: Identifier
     group: Identifier
+    kind: Literal["criterion", "documentation"] | None = Field(
+        default=None,
+        description=(
+            "'criterion' (the default): the patient must meet it to be eligible. "
+            "'documentation': a requirement on the referral itself (what the letter states, "
+            "how recent a screening is) that the referrer can fix before sending; its "
+            "shortfall never makes a patient not eligible, only the referral not ready."
+        ),
+    )
     title: LangText
     when: Condition
     explain: Explanations
@@ -253,6 +262,11 @@ class Rule(_Model):
         description="Required when provenance is 'inferred': why, in one line.",
     )
     note: str | None = None
+
+    @property
+    def is_documentation(self) -> bool:
+        """Whether the rule is about the referral (readiness), not the patient (eligibility)."""
+        return self.kind == "documentation"
 
     @model_validator(mode="after")
     def _inferred_has_rationale(self) -> Rule:
