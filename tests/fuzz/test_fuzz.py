@@ -96,8 +96,8 @@ def test_rendered_output_holds_no_raw_html_or_control_characters(results: Result
 
 
 def test_the_cli_exits_with_a_documented_code_and_no_traceback(results: Results) -> None:
-    """``visitation check`` and ``visitation evaluate`` on every input exit 0-5 (the code
-    the input calls for) with no traceback."""
+    """``visitation check`` and ``visitation evaluate`` on every input exit with the
+    documented code the input calls for (never 6, the internal error) and no traceback."""
     assert _findings(results, {"cli", "subprocess", "run"}) == []
 
 
