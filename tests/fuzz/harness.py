@@ -76,7 +76,7 @@ _CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e
 class Outcome:
     """What became of one input."""
 
-    status: str  # accepted | rejected | unhandled | over_time | over_memory
+    status: str  # accepted | rejected | unhandled | over_time | over_memory | fuzzer_error
     phase: str  # the stage that decided: load, compile, evaluate, render, cli, subprocess
     codes: tuple[str, ...] = ()
     detail: str = ""

@@ -427,6 +427,7 @@ def mutate_text(rng: random.Random, text: str, suffix: str) -> tuple[str, str]:
         return "".join(lines), f"control/markup into line {i}"
     if op == 6:
         n = rng.choice((2, 10, 1000))
+        n = min(n, max(2, 2_000_000 // max(1, len(lines[i]))))  # stay near the size limit
         lines.insert(i, lines[i] * n)
         return "".join(lines), f"repeat line {i} x{n}"
     return text[: rng.randrange(len(text) + 1)], "truncate"

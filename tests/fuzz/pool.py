@@ -96,7 +96,8 @@ def _worker(
             try:
                 inp = make(seed)
             except Exception:  # a bug of the fuzzer, not of visitation: say so, go on
-                conn.send(("done", Outcome("unhandled", "build", detail=traceback.format_exc(-3))))
+                detail = traceback.format_exc(-3)
+                conn.send(("done", Outcome("fuzzer_error", "build", detail=detail)))
                 continue
             conn.send(("built", True))
             try:

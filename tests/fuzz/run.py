@@ -28,7 +28,7 @@ from .harness import Outcome, run_input
 from .mutate import make_input, seeds
 from .pool import MEMORY_LIMIT, TIME_LIMIT, as_dict, run_seeds, sample_patients
 
-FINDINGS = ("unhandled", "over_time", "over_memory")
+FINDINGS = ("unhandled", "over_time", "over_memory", "fuzzer_error")
 
 
 def signature(outcome: Outcome) -> str:
@@ -98,6 +98,7 @@ class Tally:
             "unhandled": self.status["unhandled"],
             "over_time": self.status["over_time"],
             "over_memory": self.status["over_memory"],
+            "fuzzer_error": self.status["fuzzer_error"],
             "by_kind": dict(sorted(self.by_kind.items())),
             "findings_by_phase": dict(sorted(self.by_phase.items())),
             "rejected_by_code": dict(self.rejected_codes.most_common()),
@@ -118,7 +119,7 @@ def print_summary(s: dict[str, Any], out: Any = sys.stdout) -> None:
     """The counts as a short text report."""
     w = out.write
     w(f"inputs        {s['inputs']}  ({s['seconds']} s, {s['inputs_per_second']}/s)\n")
-    for key in ("accepted", "rejected", "unhandled", "over_time", "over_memory"):
+    for key in ("accepted", "rejected", "unhandled", "over_time", "over_memory", "fuzzer_error"):
         w(f"{key:<13} {s[key]}\n")
     w("by kind:\n")
     for k, n in s["by_kind"].items():
