@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from visitation.check import OPERATORS_BY_KIND
-from visitation.facts import FACTS, RULE_FACTS
+from visitation.facts import CONSISTENCY, FACTS, RULE_FACTS, Consistency
 
 OUT = Path(__file__).resolve().parent / "facts.md"
 
@@ -40,9 +40,14 @@ the patient on the evaluation date), or a fact the evaluator derives from them
 - `reception_wait_days` is the number of calendar days from `referral_received_on` to
   `first_contact_on`. While one of them is missing it is unknown, and an assessment
   lists the missing date (not the derived fact) as the fact to record.
-- Facts must agree with each other: `referral_sent_on` ≤ `referral_received_on` ≤
-  `first_contact_on`, and `terminal_declaration_date` / `curative_end_date` may not be
-  recorded beside `terminal_declared: false` / `curative_ended: false`.
+- Values are strict, from a file and from a mapping alike: a yes/no fact takes `true` or
+  `false` (not `"no"`, `0`, `"off"`), a number a whole number (not `"70"`, `" 18 "`,
+  `true`, `70.0`), a date an ISO date `YYYY-MM-DD` or a Python `date` (not `0`, not a
+  date and time). An age derived from the birth date must be 0 to 130 on the evaluation
+  date.
+- Facts must agree with each other, by one table (`visitation.facts.CONSISTENCY`); a
+  patient that breaks a rule is refused (`contradictory-facts`, naming both facts):
+@CONSISTENCY@
 - Dates are ISO 8601 (`2026-11-23`). Sets are written as YAML or JSON lists; their
   order and repeats do not matter.
 
@@ -78,6 +83,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
+def _agreement(rule: Consistency) -> str:
+    if rule.kind == "order":
+        return f"`{rule.second}` is not before `{rule.first}`"
+    if rule.kind == "excludes":
+        what = "recorded" if rule.value is None else f"`{str(rule.value).lower()}`"
+        return f"`{rule.second}` is not {what} while `{rule.first}` is false"
+    return f"`{rule.first}` is not after the evaluation date (checked when evaluating)"
+
+
 def render() -> str:
     kinds = "\n".join(
         f"| {kind} | {', '.join(f'`{op}`' for op in sorted(ops))} |"
@@ -94,7 +108,9 @@ def render() -> str:
             f"| `{spec.name}` | {spec.kind} | {spec.unit or '—'} | {vocabulary} "
             f"| {_cell(description)} |"
         )
-    return HEADER.replace("@KINDS@", kinds) + "\n".join(rows) + "\n" + FOOTER
+    agreements = "\n".join(f"  - {_agreement(rule)};" for rule in CONSISTENCY)
+    header = HEADER.replace("@KINDS@", kinds).replace("@CONSISTENCY@", agreements[:-1] + ".")
+    return header + "\n".join(rows) + "\n" + FOOTER
 
 
 def main(argv: list[str]) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from visitation import Diagnostic, RuleFileError, check_text, load_ruleset_file
+from visitation.cli import main
 
 MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
 
@@ -45,7 +46,9 @@ def test_unknown_fact_with_suggestion() -> None:
 def test_unknown_operator_with_suggestion() -> None:
     """An operator outside the closed set is an unknown key with a suggestion."""
     d = only(diagnose("at_least: 18", "at_lest: 18"), "unknown-key")
-    assert "unknown key 'at_lest'; did you mean 'at_least'?" in d.message
+    assert d.message.endswith("unknown key 'at_lest'")
+    assert d.hint == "did you mean 'at_least'?"
+    assert "unknown key 'at_lest'; did you mean 'at_least'?" in str(d)
     assert d.line == line_of("fact: age,")
 
 
@@ -76,13 +79,19 @@ def test_value_of_wrong_type() -> None:
 def test_duplicate_rule_id() -> None:
     """Two rules with one id: the second is flagged and names the first line."""
     d = only(diagnose("id: hospice.complex", "id: hospice.adult"), "duplicate-rule-id")
-    assert f"first at line {line_of('id: hospice.adult')}" in d.message
+    first = line_of("id: hospice.adult")
+    assert d.message == "rule id 'hospice.adult' is used twice"
+    [related] = d.related
+    assert related.span.start is not None and related.span.start.line == first
+    assert related.label == "first defined here"
+    assert str(d).endswith(f"rule id 'hospice.adult' is used twice (first at line {first})")
 
 
 def test_undefined_definition() -> None:
     """'use' of a missing definition is located at the use and suggests a name."""
     d = only(diagnose("{use: complex}", "{use: complx}"), "undefined-definition")
-    assert "did you mean 'complex'?" in d.message
+    assert d.hint == "did you mean 'complex'?"
+    assert str(d).endswith("; did you mean 'complex'?")
     assert d.line == line_of("{use: complex}")
 
 
@@ -132,7 +141,8 @@ def test_unknown_placeholder() -> None:
     d = only(
         diagnose("Problems: {problem_domains}", "Problems: {problem_domain}"), "unknown-placeholder"
     )
-    assert "did you mean 'problem_domains'?" in d.message
+    assert d.hint == "did you mean 'problem_domains'?"
+    assert str(d).endswith("; did you mean 'problem_domains'?")
 
 
 def test_rule_that_can_never_be_met() -> None:
@@ -159,7 +169,8 @@ def test_at_least_n_of_more_than_parts() -> None:
 def test_pathway_requires_unknown_group() -> None:
     """A pathway requiring a group no rule has is an error with a suggestion."""
     d = only(diagnose("requires: [hospice]", "requires: [hospise]"), "unknown-group")
-    assert "did you mean 'hospice'?" in d.message
+    assert d.hint == "did you mean 'hospice'?"
+    assert str(d).endswith("; did you mean 'hospice'?")
 
 
 def test_change_list_must_cover_this_version() -> None:
@@ -235,4 +246,109 @@ def test_change_entry_naming_an_unknown_rule() -> None:
     )
     [d] = check_text(text, path="x.yaml")
     assert d.code == "unknown-rule-id"
-    assert "did you mean 'hospice.adult'?" in d.message
+    assert d.hint == "did you mean 'hospice.adult'?"
+    assert str(d).endswith("; did you mean 'hospice.adult'?")
+
+
+@pytest.mark.parametrize(
+    ("literal", "code"),
+    [
+        ('"NaN"', "invalid-value"),
+        ("inf", "invalid-value"),
+        ("nan", "invalid-value"),
+        ('"-Infinity"', "invalid-value"),
+        ("1.0e400", "number-out-of-range"),
+        ("9" * 5000, "number-out-of-range"),
+        (".nan", "yaml-ambiguous-number"),
+    ],
+)
+def test_non_finite_and_huge_numbers_are_reported_not_raised(literal: str, code: str) -> None:
+    """A literal that is not a finite number of readable size (issue 8, defect 3) is a
+    located diagnostic at the leaf, and `visitation check` exits 5, not 6 (a crash)."""
+    diagnostics = diagnose("at_least: 18", f"at_least: {literal}")
+    found = [d for d in diagnostics if d.code == code]
+    assert found, diagnostics
+    assert all(d.line == line_of("fact: age,") for d in found)
+    assert code == "yaml-ambiguous-number" or all("at_least" in d.message for d in found)
+
+
+def test_a_source_id_that_is_a_mapping_is_reported_not_raised() -> None:
+    """`id: {a: 1}` in a source (unhashable) is an invalid value, not a TypeError."""
+    diagnostics = diagnose("{id: s1, title: Source one", "{id: {a: 1}, title: Source one")
+    d = only(diagnostics, "invalid-value")
+    assert d.message.startswith("sources[0].id: Input should be a valid string")
+    assert d.line == line_of("id: s1, title")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("at_least: 18", 'at_least: "NaN"'),
+        ("at_least: 18", "at_least: 1.0e400"),
+        ("at_least: 18", "at_least: " + "9" * 5000),
+        ("{id: s1, title: Source one", "{id: {a: 1}, title: Source one"),
+    ],
+)
+def test_check_command_exits_5_on_hostile_literals(
+    old: str, new: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reproducers of issue 8 defect 3 end in exit 5 with diagnostics, not exit 6."""
+    f = tmp_path / "hostile.yaml"
+    f.write_text(MINIMAL.replace(old, new), encoding="utf-8")
+    assert main(["check", str(f)]) == 5
+    out, err = capsys.readouterr()
+    assert err == "" and f"{f}:" in out
+
+
+def test_duplicate_source_id_points_at_the_first() -> None:
+    """A second source with the same id names the first one as a related place."""
+    text = MINIMAL.replace(
+        '  - {id: s1, title: Source one, publisher: X, url: "https://example.org"}\n',
+        '  - {id: s1, title: Source one, publisher: X, url: "https://example.org"}\n'
+        '  - {id: s1, title: Source two, publisher: X, url: "https://example.org"}\n',
+    )
+    d = only(check_text(text, path="x.yaml"), "duplicate-source-id")
+    assert (
+        str(d)
+        == f"x.yaml:{line_of('id: s1') + 1}:6: duplicate-source-id: source id 's1' is used twice"
+    )
+    [first] = d.related
+    assert first.span.start is not None and first.span.start.line == line_of("id: s1")
+
+
+def test_hints_are_held_apart_from_messages() -> None:
+    """The checker's advice is the diagnostic's hint, and the one-line form joins it."""
+    d = only(diagnose('ref: s1, section: "2"', 'ref: s11, section: "2"'), "unknown-source")
+    assert d.message == "rule 'hospice.complex' cites source 's11', which 'sources' does not list"
+    assert d.hint == "did you mean 's1'?"
+    assert str(d).endswith("does not list; did you mean 's1'?")
+
+
+def test_an_empty_rule_file() -> None:
+    """A file holding nothing is one empty-file diagnostic."""
+    [d] = check_text("", path="x.yaml")
+    assert str(d) == "x.yaml: empty-file: the file holds no rule set"
+
+
+def test_a_text_in_an_undeclared_language_is_a_warning() -> None:
+    """A title in a language the file does not declare is a located warning."""
+    d = only(
+        diagnose("title: {da: Voksen, en: Adult}", "title: {da: Voksen, en: Adult, de: Erwachsen}"),
+        "undeclared-language",
+    )
+    assert d.severity == "warning"
+    assert str(d).startswith(f"rules/demo/1.0.0.yaml:{line_of('title: {da: Voksen')}:")
+    assert d.message == "'de' is not among the declared languages ['da', 'en']"
+
+
+def test_a_rule_said_to_be_removed_that_is_still_there() -> None:
+    """This version's change entry may not call a rule removed that the file still has."""
+    text = MINIMAL.replace(
+        "    summary: first\n",
+        "    summary: first\n    rules:\n      - {id: hospice.adult, change: removed, note: gone}\n",
+    )
+    [d] = check_text(text, path="x.yaml")
+    assert d.code == "unknown-rule-id"
+    assert (
+        d.message == "the change entry says rule 'hospice.adult' was removed, but it is still here"
+    )

@@ -3,7 +3,9 @@
 Golden files. ``tests/golden/evaluate/<example>.<lang>.<ext>`` hold the standard output of
 ``visitation evaluate examples/<example>.yaml --rules dk-national@2.0.0 --on 2026-11-23
 --lang <lang> --format <format>`` for every example patient, in text / md / json and da /
-en; ``tests/golden/rules.txt`` holds ``visitation rules``. After an intended change of the
+en; ``tests/golden/rules.txt`` holds ``visitation rules``; ``tests/golden/check/<name>.txt``
+holds ``visitation check tests/data/check/<name>.yaml`` (run from the repository root:
+each diagnostic with its source line and caret). After an intended change of the
 output, regenerate them with::
 
     VISITATION_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_cli.py -k golden
@@ -34,8 +36,8 @@ MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
 EXAMPLES = ROOT / "examples"
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE_GOLDEN = os.environ.get("VISITATION_UPDATE_GOLDEN") == "1"
-GOLDEN_RULES = "dk-national@2.0.0"
-GOLDEN_DATE = "2026-11-23"
+GOLDEN_RULES = "dk-national@3.0.0"
+GOLDEN_DATE = "2026-12-01"
 EXTENSIONS = {"text": "txt", "md": "md", "json": "json"}
 
 ELIGIBLE = "age: 70\nproblem_domains: [physical]\ncomplex_by_clinician: true\n"
@@ -495,6 +497,22 @@ def test_golden_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rules")
     assert code == 0
     _compare_golden(GOLDEN / "rules.txt", out)
+
+
+CHECK_DATA = ROOT / "tests" / "data" / "check"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CHECK_DATA.glob("*.yaml")))
+def test_golden_check(
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` of each faulty rule file matches its golden file: every diagnostic on one
+    line, then the source line with a caret under the place and the related places."""
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(capsys, "check", f"tests/data/check/{name}.yaml")
+    assert code == 5
+    assert "^" in out
+    _compare_golden(GOLDEN / "check" / f"{name}.txt", out)
 
 
 def test_no_stale_golden_files() -> None:

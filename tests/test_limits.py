@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,16 @@ def test_the_cli_refuses_an_evaluation_date_outside_the_range(
     assert "outside the dates the library evaluates on (1900-01-01 to 2199-12-31)" in (
         capsys.readouterr().err
     )
+
+
+def test_a_definition_that_is_only_a_use_keeps_its_own_missing_facts() -> None:
+    """``d1: {use: d0}`` shares d0's truth but not its list of missing facts: the compiled
+    missing facts equal the interpreter's (a regression found by the generated rule sets)."""
+    text = MINIMAL.replace(
+        "definitions:\n  complex:",
+        "definitions:\n  d0: {fact: age, greater_than: 17}\n  d1: {use: d0}\n  complex:",
+    ).replace(LEAF, "{any: [{use: d1}, {use: d0}]}")
+    ruleset, diagnostics = parse_ruleset(text, path="alias.yaml")
+    assert ruleset is not None, [str(d) for d in diagnostics]
+    program = visitation.compile_ruleset(ruleset)
+    assert program.rules[0].missing({}, date(2026, 1, 1)) == ["age"]

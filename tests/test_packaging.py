@@ -3,9 +3,13 @@ only the wheel installed evaluates a patient from its own copy of the rules."""
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import re
 import site
 import subprocess
 import sys
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -68,3 +72,46 @@ def test_fresh_venv_with_the_wheel_evaluates_a_patient(wheel: Path, tmp_path: Pa
     )
     assert cli.returncode == 0, cli.stderr
     assert "dk-midtjylland" in cli.stdout
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    """Top-level names of the modules ``path`` imports that are neither stdlib nor ours."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "visitation"}
+
+
+def _distribution(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_every_runtime_import_is_declared() -> None:
+    """Each third-party module the package imports comes from a declared distribution: the
+    core modules' from `dependencies`, visitation.testing's and an extra's from their extra."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = {_distribution(r) for r in project["dependencies"]}
+    extras = {
+        name: core | {_distribution(r) for r in reqs}
+        for name, reqs in project["optional-dependencies"].items()
+    }
+    provided = importlib.metadata.packages_distributions()
+    undeclared = []
+    src = ROOT / "src" / "visitation"
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src)
+        if path.name == "testing.py" and len(rel.parts) == 1:
+            allowed = extras["testing"]
+        elif len(rel.parts) > 1:  # an extra's subpackage: any extra's distributions
+            allowed = set().union(*extras.values())
+        else:
+            allowed = core
+        for module in sorted(_third_party_imports(path)):
+            dists = {d.lower().replace("_", "-") for d in provided.get(module, [module])}
+            if not dists & allowed:
+                undeclared.append(f"{rel}: {module} ({', '.join(sorted(dists))})")
+    assert not undeclared, undeclared

@@ -69,3 +69,38 @@ def test_the_to_do_list_is_the_documentation_rules_not_met(key: str, patient: Pa
         assert (p.referral == "ready") is (not p.todo)
         assert (p.referral == "not_ready") is any(a.rule(r).status == "not_met" for r in p.todo)
         assert not set(p.blocking) & set(docs)
+
+
+@pytest.mark.parametrize("key", [info.key for info in visitation.list_rulesets()])
+def test_a_screening_dated_after_the_evaluation_date_is_refused(key: str) -> None:
+    """An EORTC screening after the evaluation date is a data error naming both dates, under
+    every rule set, not a definite 'not met'."""
+    with pytest.raises(visitation.PatientFileError, match=r"eortc_date \(2026-12-02\) is after"):
+        visitation.evaluate({"eortc_date": "2026-12-02"}, key, on=ON)
+
+
+@pytest.mark.parametrize(
+    ("facts", "fields"),
+    [
+        (
+            {"lacks_capacity": False, "consent_referral": True, "consent_by_proxy": True},
+            "consent_by_proxy",
+        ),
+        ({"lacks_capacity": False, "wishes_hospice": True, "wish_by_proxy": True}, "wish_by_proxy"),
+        (
+            {"lacks_capacity": True, "consent_referral": False, "consent_by_proxy": True},
+            "consent_referral",
+        ),
+        (
+            {"lacks_capacity": True, "wishes_hospice": False, "wish_by_proxy": True},
+            "wishes_hospice",
+        ),
+    ],
+)
+def test_a_proxy_wish_or_consent_must_agree_with_the_other_facts(
+    facts: dict[str, object], fields: str
+) -> None:
+    """Consent or a wish given on the patient's behalf needs a patient who lacks capacity,
+    and a consent or wish that is given: otherwise the facts contradict each other."""
+    with pytest.raises(visitation.PatientFileError, match=fields):
+        visitation.evaluate(facts, "dk-national@3.0.0", on=ON)

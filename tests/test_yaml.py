@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from visitation._yaml import Mark, load_yaml
+from visitation import Diagnostic, Span
+from visitation._yaml import Mark, load_yaml, read_source
 
 
 def codes(text: str) -> list[str]:
@@ -43,7 +46,8 @@ def test_yaml_1_1_booleans_are_refused(word: str) -> None:
     [d] = load_yaml(f"a: {word}\n", path="f.yaml").diagnostics
     assert d.code == "yaml-ambiguous-bool"
     assert (d.line, d.col) == (1, 4)
-    assert f'"{word}"' in d.message
+    assert d.hint == f'write true/false, or quote it: "{word}"'
+    assert str(d).endswith(f'a string in YAML 1.2; write true/false, or quote it: "{word}"')
 
 
 @pytest.mark.parametrize(
@@ -113,3 +117,67 @@ def test_control_character_is_located() -> None:
     """A character YAML does not allow is reported at its line and column, on one line."""
     [d] = load_yaml("a: 1\nb: x\x00y\n", path="f.yaml").diagnostics
     assert str(d) == "f.yaml:2:5: yaml-syntax: character 0x0000 is not allowed"
+
+
+def test_an_integer_over_4300_digits_is_refused_not_raised() -> None:
+    """Python cannot read an integer of more than 4,300 digits; the reader says so, located."""
+    doc = load_yaml("a: 1\nb: " + "7" * 5000 + "\n", path="f.yaml")
+    [d] = doc.diagnostics
+    assert (
+        str(d)
+        == "f.yaml:2:4: number-out-of-range: b: an integer of 5000 digits is over the limit of 4300"
+    )
+    assert doc.data == {"a": 1, "b": None}
+    assert load_yaml("b: -" + "7" * 4300 + "\n").diagnostics == []
+
+
+def test_a_float_too_large_to_be_finite_is_refused() -> None:
+    """1.0e400 would read as infinity; it is refused like .inf."""
+    [d] = load_yaml("a: 1.0e400\n", path="f.yaml").diagnostics
+    assert (
+        str(d) == "f.yaml:1:4: number-out-of-range: a: '1.0e400' is too large to be a finite number"
+    )
+
+
+def test_a_file_over_the_limit_is_too_large_with_its_real_size(tmp_path: Path) -> None:
+    """A 10 MB file is refused as file-too-large (its size from the file system), without
+    reading all of it."""
+    f = tmp_path / "big.yaml"
+    f.write_bytes(b"a: 1\n" * 2_000_000)
+    d = read_source(f)
+    assert isinstance(d, Diagnostic)
+    assert str(d) == f"{f}: file-too-large: 10000000 bytes is over the limit of 1000000"
+
+
+def test_spans_end_where_the_value_ends() -> None:
+    """A key's span runs to the end of its plain value (for the caret); a list item's
+    span is the item's."""
+    doc = load_yaml("a: hello\nb:\n  - [1, 2]\n", path="f.yaml")
+    assert doc.span(("a",)) == Span("f.yaml", Mark(1, 1), Mark(1, 9))
+    assert doc.span(("b", 0)) == Span("f.yaml", Mark(3, 5), Mark(3, 11))
+    assert doc.span(("b", 0, 7)).start == Mark(3, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "where"),
+    [
+        ("a: !!int 3\n", "yaml-tag", (1, 4)),
+        ("a: !local x\n", "yaml-tag", (1, 4)),
+        ("[a, b]: x\n", "yaml-key", (1, 1)),
+        ("{a: 1}: x\n", "yaml-key", (1, 1)),
+    ],
+)
+def test_tags_on_scalars_and_keys_that_are_not_text(
+    text: str, code: str, where: tuple[int, int]
+) -> None:
+    """An explicit tag on a plain value, and a list or mapping used as a key, are refused."""
+    [d] = load_yaml(text, path="f.yaml").diagnostics
+    assert (d.code, d.line, d.col) == (code, *where)
+
+
+def test_the_reader_keeps_the_first_200_problems() -> None:
+    """3,000 problems in a file keep the first 200, in text order."""
+    doc = load_yaml("".join(f"k{i}: yes\n" for i in range(3000)), path="f.yaml")
+    assert len(doc.diagnostics) == 200
+    assert [d.line for d in doc.diagnostics] == list(range(1, 201))
+    assert len(doc.flagged) == 3000

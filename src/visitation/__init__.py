@@ -10,22 +10,27 @@ and renderers for terminals, notebooks and EHR integrations.
     {'hospice': 'indeterminate'}
 """
 
+# the renderers register themselves with Assessment (the core does not import them)
+from visitation import render as _render  # noqa: F401
+from visitation._patient_io import load_patient
 from visitation._version import __version__
 from visitation.assessment import Assessment, PathwayResult, RuleResult, SourceCitation
 from visitation.check import CheckedRuleSet, checked
 from visitation.compile import CompiledRuleSet, Program, compile_ruleset, content_hash
 from visitation.conditions import Algebra, facts_read, fold
 from visitation.errors import (
+    Code,
     Diagnostic,
     NoRuleSetInForce,
     PatientFileError,
     RuleFileError,
+    Span,
     UnknownRuleSet,
     VisitationError,
 )
 from visitation.evaluate import CoreResult, evaluate, evaluate_core
 from visitation.explanation import Explainer, explain
-from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of, load_patient
+from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of
 from visitation.load import check_file, check_text, load_ruleset_file
 from visitation.logic import interpreter
 from visitation.operators import BACKENDS, OPERATORS, Operator
@@ -48,6 +53,7 @@ __all__ = [
     "Algebra",
     "Assessment",
     "CheckedRuleSet",
+    "Code",
     "CompiledRuleSet",
     "CoreResult",
     "Diagnostic",
@@ -65,6 +71,7 @@ __all__ = [
     "RuleSet",
     "RuleSetInfo",
     "SourceCitation",
+    "Span",
     "UnknownRuleSet",
     "VisitationError",
     "__version__",

@@ -9,6 +9,8 @@ nodes into plain Python values itself, so it decides every YAML hazard explicitl
 - YAML 1.1 surprises are refused with advice: ``yes/no/on/off`` booleans, ``010``-style
   octals, ``0x``/``0o``/``1_000``/``1:20`` numbers, ``.inf``/``.nan``;
 - bare dates stay strings; the typed models parse them where a date is expected;
+- integers of more than 4,300 digits (Python's limit for reading one) and floats that are
+  not finite (``1.0e400``) are refused, never raised;
 - input over ``max_bytes`` or nested deeper than ``max_depth`` is refused.
 
 Every value's position is kept by its path (the same tuple a pydantic error's ``loc`` is),
@@ -17,6 +19,8 @@ so a later stage can point at line and column.
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,19 +29,54 @@ from typing import Any
 
 import yaml
 
-from visitation.errors import Diagnostic
+from visitation.errors import Code, Diagnostic, Position, Related, Span
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "Mark", "YamlDocument", "load_yaml", "read_source"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_DIAGNOSTICS",
+    "MAX_INT_DIGITS",
+    "Mark",
+    "YamlDocument",
+    "dotted",
+    "load_yaml",
+    "read_source",
+    "too_large",
+]
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
+MAX_INT_DIGITS = 4300
+"""The most digits an integer may have (Python's default int-string conversion limit)."""
+MAX_DIAGNOSTICS = 200
+"""At most this many diagnostics are reported for one file (the reader keeps the first)."""
+
+Mark = Position
+"""A 1-based line and column in a source file (the same value as :class:`Position`)."""
 
 Path = tuple[str | int, ...]
 
 try:  # the C composer is several times faster; the pure one behaves the same
-    _Loader: type[Any] = yaml.CSafeLoader
+    _Base: type[Any] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how pyyaml was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_IMPLICIT = "tag:visitation,2026:implicit"
+"""The tag of a scalar written without one: this module resolves plain values itself."""
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe composer, with a resolver that only marks untagged scalars as such (the
+    builder reads plain values itself), so an explicit tag is whatever is not marked."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:  # the non-specific tag '!' (neither implicit) is text
+            return _IMPLICIT if any(implicit) else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
@@ -52,14 +91,6 @@ _YAML11_NUMBER = re.compile(
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A 1-based line and column in a source file."""
-
-    line: int
-    col: int
-
-
 @dataclass(slots=True)
 class YamlDocument:
     """Plain data read from a YAML (or JSON) text, with the position of every value."""
@@ -68,6 +99,10 @@ class YamlDocument:
     positions: dict[Path, Mark] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     path: str = "<input>"
+    ends: dict[Path, Mark] = field(default_factory=dict)
+    """Where the text at each position ends (exclusive), for a caret under all of it."""
+    flagged: set[Path] = field(default_factory=set)
+    """Paths of the values a diagnostic was made for (their value is not to be trusted)."""
 
     def locate(self, loc: tuple[Any, ...]) -> Mark | None:
         """The position of ``loc``, or of its nearest ancestor that has one."""
@@ -78,25 +113,58 @@ class YamlDocument:
                 return mark
             key = key[:-1]
 
-    def diagnostic(self, code: str, message: str, loc: tuple[Any, ...] = ()) -> Diagnostic:
+    def span(self, loc: tuple[Any, ...] = ()) -> Span:
+        """The span of ``loc`` (or of its nearest ancestor that has a position)."""
+        key: Path = tuple(p for p in loc if isinstance(p, str | int))
+        while True:
+            mark = self.positions.get(key)
+            if mark is not None:
+                return Span(self.path, mark, self.ends.get(key))
+            if not key:
+                return Span(self.path)
+            key = key[:-1]
+
+    def diagnostic(
+        self,
+        code: Code | str,
+        message: str,
+        loc: tuple[Any, ...] = (),
+        *,
+        hint: str | None = None,
+        related: tuple[Related, ...] = (),
+        warning: bool = False,
+    ) -> Diagnostic:
         """A diagnostic located at ``loc`` in this document."""
-        mark = self.locate(loc)
         return Diagnostic(
-            code=code,
-            message=message,
-            path=self.path,
-            line=mark.line if mark else None,
-            col=mark.col if mark else None,
+            code,
+            message,
+            self.span(loc),
+            severity="warning" if warning else "error",
+            hint=hint,
+            related=related,
         )
 
 
+def too_large(size: int, path: str, max_bytes: int = MAX_BYTES) -> Diagnostic:
+    """The ``file-too-large`` diagnostic."""
+    return Diagnostic.at(
+        Code.FILE_TOO_LARGE, f"{size} bytes is over the limit of {max_bytes}", path
+    )
+
+
 def read_source(path: str | PathLike[str]) -> bytes | Diagnostic:
-    """The bytes of a file, or an ``unreadable-file`` diagnostic naming it."""
+    """The bytes of a file, or an ``unreadable-file`` (or ``file-too-large``) diagnostic
+    naming it. At most ``MAX_BYTES + 1`` bytes are read; the size of a larger file is
+    taken from the file system."""
     try:
         with open(path, "rb") as f:
-            return f.read(MAX_BYTES + 1)  # more is refused by load_yaml anyway
+            data = f.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                size = os.fstat(f.fileno()).st_size
+                return too_large(max(size, len(data)), str(path))
+            return data
     except OSError as exc:
-        return Diagnostic("unreadable-file", exc.strerror or str(exc), str(path))
+        return Diagnostic.at(Code.UNREADABLE_FILE, exc.strerror or str(exc), str(path))
 
 
 def load_yaml(
@@ -110,17 +178,15 @@ def load_yaml(
     doc = YamlDocument(data=None, path=path)
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > max_bytes:
-        doc.diagnostics.append(
-            Diagnostic("file-too-large", f"{size} bytes is over the limit of {max_bytes}", path)
-        )
+        doc.diagnostics.append(too_large(size, path, max_bytes))
         return doc
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             doc.diagnostics.append(
-                Diagnostic(
-                    "yaml-encoding", f"not UTF-8 text: {exc.reason} at byte {exc.start}", path
+                Diagnostic.at(
+                    Code.YAML_ENCODING, f"not UTF-8 text: {exc.reason} at byte {exc.start}", path
                 )
             )
             return doc
@@ -130,8 +196,8 @@ def load_yaml(
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         doc.diagnostics.append(
-            Diagnostic(
-                "yaml-syntax",
+            Diagnostic.at(
+                Code.YAML_SYNTAX,
                 message or "invalid YAML",
                 path,
                 mark.line + 1 if mark else None,
@@ -144,17 +210,19 @@ def load_yaml(
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         doc.diagnostics.append(
-            Diagnostic("yaml-syntax", f"character {ord(char):#06x} is not allowed", path, line, col)
+            Diagnostic.at(
+                Code.YAML_SYNTAX, f"character {ord(char):#06x} is not allowed", path, line, col
+            )
         )
         return doc
     except yaml.YAMLError as exc:  # pragma: no cover - other errors without a mark
-        doc.diagnostics.append(Diagnostic("yaml-syntax", str(exc).splitlines()[0], path))
+        doc.diagnostics.append(Diagnostic.at(Code.YAML_SYNTAX, str(exc).splitlines()[0], path))
         return doc
     if len(nodes) > 1:
         second = nodes[1].start_mark
         doc.diagnostics.append(
-            Diagnostic(
-                "yaml-multiple-documents",
+            Diagnostic.at(
+                Code.YAML_MULTIPLE_DOCUMENTS,
                 "a file holds exactly one document",
                 path,
                 second.line + 1,
@@ -177,20 +245,40 @@ def _compose_all(text: str) -> Iterator[yaml.Node]:
         loader.dispose()
 
 
+def _start(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _end(node: yaml.Node) -> Mark:
+    return Mark(node.end_mark.line + 1, node.end_mark.column + 1)
+
+
 class _Builder:
     def __init__(self, doc: YamlDocument, max_depth: int) -> None:
         self.doc = doc
         self.max_depth = max_depth
         self.seen: set[int] = set()
+        self.problems = 0  # every problem found; only the first MAX_DIAGNOSTICS are kept
 
-    def error(self, node: yaml.Node, code: str, message: str) -> None:
+    def error(
+        self,
+        node: yaml.Node,
+        code: Code,
+        message: str,
+        *,
+        hint: str | None = None,
+        related: tuple[Related, ...] = (),
+    ) -> None:
+        self.problems += 1
+        if len(self.doc.diagnostics) >= MAX_DIAGNOSTICS:
+            return
         self.doc.diagnostics.append(
             Diagnostic(
                 code,
                 message,
-                self.doc.path,
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+                Span(self.doc.path, _start(node), _end(node)),
+                hint=hint,
+                related=related,
             )
         )
 
@@ -198,27 +286,32 @@ class _Builder:
         if id(node) in self.seen:
             self.error(
                 node,
-                "yaml-alias",
-                "anchors and aliases ('&x', '*x') are not supported; "
-                "a rule file names shared conditions under 'definitions'",
+                Code.YAML_ALIAS,
+                "anchors and aliases ('&x', '*x') are not supported",
+                hint="a rule file names shared conditions under 'definitions'",
             )
             return None
         self.seen.add(id(node))
         if where not in self.doc.positions:
-            self.doc.positions[where] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+            self.doc.positions[where] = _start(node)
+            self.doc.ends[where] = _end(node)
         if depth > self.max_depth:
-            self.error(node, "yaml-too-deep", f"nesting deeper than {self.max_depth} levels")
+            self.error(node, Code.YAML_TOO_DEEP, f"nesting deeper than {self.max_depth} levels")
             return None
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if not tag.startswith("tag:yaml.org,2002:") or (
-                _is_explicit(node) and tag != "tag:yaml.org,2002:str"
-            ):
-                self.error(node, "yaml-tag", f"tag '{tag}' is not allowed; only plain values")
+            explicit = tag != _IMPLICIT
+            if explicit and tag != _STR:
+                self.error(node, Code.YAML_TAG, f"tag '{tag}' is not allowed; only plain values")
+                self.doc.flagged.add(where)
                 return node.value
-            return self.scalar(node)
-        if tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-            self.error(node, "yaml-tag", f"tag '{tag}' is not allowed; only plain values")
+            before = self.problems
+            value = self.scalar(node, explicit, where)
+            if self.problems > before:
+                self.doc.flagged.add(where)
+            return value
+        if tag not in (_MAP, _SEQ):
+            self.error(node, Code.YAML_TAG, f"tag '{tag}' is not allowed; only plain values")
             return None
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*where, i), depth + 1) for i, item in enumerate(node.value)]
@@ -228,34 +321,39 @@ class _Builder:
 
     def mapping(self, node: yaml.MappingNode, where: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Mark] = {}
+        first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.error(key_node, "yaml-key", "mapping keys must be plain strings")
+                self.error(key_node, Code.YAML_KEY, "mapping keys must be plain strings")
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge" or (
                 key_node.value == "<<" and not key_node.style
             ):
-                self.error(key_node, "yaml-merge-key", "merge keys ('<<') are not supported")
+                self.error(key_node, Code.YAML_MERGE_KEY, "merge keys ('<<') are not supported")
                 continue
             key = key_node.value
-            mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in first_seen:
                 seen = first_seen[key]
+                first = Related(
+                    Span(self.doc.path, _start(seen), _end(seen)),
+                    "first defined here",
+                    inline="first at line {line}, column {col}",
+                )
                 self.error(
-                    key_node,
-                    "yaml-duplicate-key",
-                    f"duplicate key '{key}' (first at line {seen.line}, column {seen.col})",
+                    key_node, Code.YAML_DUPLICATE_KEY, f"duplicate key '{key}'", related=(first,)
                 )
                 continue
-            first_seen[key] = mark
-            self.doc.positions[(*where, key)] = mark
+            first_seen[key] = key_node
+            self.doc.positions[(*where, key)] = _start(key_node)
+            # a caret under ``key: value`` when the value is plain text, else under the key
+            scalar = isinstance(value_node, yaml.ScalarNode)
+            self.doc.ends[(*where, key)] = _end(value_node if scalar else key_node)
             result[key] = self.build(value_node, (*where, key), depth + 1)
         return result
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.ScalarNode, explicit: bool, where: Path) -> Any:
         value: str = node.value
-        if node.style or _is_explicit(node):  # quoted, block or !!str: a string
+        if node.style or explicit:  # quoted, block or !!str: a string
             return value
         if value in _NULL:
             return None
@@ -264,38 +362,54 @@ class _Builder:
         if value in _FALSE:
             return False
         if _INT.fullmatch(value):
+            digits = len(value.lstrip("+-"))
+            if digits > MAX_INT_DIGITS:
+                self.error(
+                    node,
+                    Code.NUMBER_OUT_OF_RANGE,
+                    f"{dotted(where) or '(top level)'}: an integer of {digits} digits is over "
+                    f"the limit of {MAX_INT_DIGITS}",
+                )
+                return None
             return int(value)
         if _FLOAT.fullmatch(value):
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                self.error(
+                    node,
+                    Code.NUMBER_OUT_OF_RANGE,
+                    f"{dotted(where) or '(top level)'}: '{_shorten(value)}' is too large to be "
+                    "a finite number",
+                )
+                return None
+            return number
         if _YAML11_BOOL.fullmatch(value):
             self.error(
                 node,
-                "yaml-ambiguous-bool",
-                f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
-                f'write true/false, or quote it: "{value}"',
+                Code.YAML_AMBIGUOUS_BOOL,
+                f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2",
+                hint=f'write true/false, or quote it: "{value}"',
             )
             return value
         if _YAML11_NUMBER.fullmatch(value) or _SPECIAL_FLOAT.fullmatch(value):
             self.error(
                 node,
-                "yaml-ambiguous-number",
+                Code.YAML_AMBIGUOUS_NUMBER,
                 f"'{value}' reads differently in YAML 1.1 and 1.2 (octal, hex, sexagesimal, "
-                f'underscores or inf/nan); write a plain decimal number, or quote it: "{value}"',
+                "underscores or inf/nan)",
+                hint=f'write a plain decimal number, or quote it: "{value}"',
             )
             return value
         return value
 
 
-def _is_explicit(node: yaml.Node) -> bool:
-    """True when the node carried an explicit tag in the text (``!!str 010``)."""
-    # Implicitly resolved nodes get the resolver's tag; an explicit one is marked by the
-    # composer only through the tag text, so compare with what the resolver would pick.
-    if not isinstance(node, yaml.ScalarNode):
-        return False
-    plain = not node.style  # the C composer marks plain scalars with '', the pure one None
-    implicit = (plain, not plain)
-    resolved = _RESOLVER.resolve(yaml.ScalarNode, node.value, implicit)  # type: ignore[no-untyped-call]
-    return bool(node.tag != resolved)
+def dotted(loc: tuple[str | int, ...]) -> str:
+    """``rules[3].when.all[0].fact`` for a location tuple."""
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
 
 
-_RESOLVER = yaml.resolver.Resolver()
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -8,6 +8,7 @@ JSON round-trip is exact: ``Assessment.from_json(a.to_json()) == a``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ __all__ = [
     "RuleStatus",
     "SourceCitation",
     "Verdict",
+    "set_renderer",
 ]
 
 RuleStatus = Literal["met", "not_met", "unknown"]
@@ -155,13 +157,13 @@ class Assessment(_Frozen):
         """Plain JSON-compatible data."""
         return self.model_dump(mode="json")
 
-    # -- rendering (see render.py) ---------------------------------------------------------
+    # -- rendering (visitation.render registers itself: the core never imports it) -------
     def render(self, format: str = "text", *, lang: str | None = None) -> str:
-        """Render as ``text``, ``md``, ``json`` or ``html``; by default in English when the
-        assessment holds English, else in its first language."""
-        from visitation.render import render
-
-        return render(self, format=format, lang=lang)
+        """Render as ``text``, ``md``, ``json`` or ``html`` (see :mod:`visitation.render`);
+        by default in English when the assessment holds English, else in its first language."""
+        if _renderer is None:  # pragma: no cover - `import visitation` registers it
+            raise RuntimeError("no renderer registered: import visitation.render")
+        return _renderer(self, format, lang)
 
     @property
     def default_lang(self) -> str:
@@ -176,3 +178,32 @@ class Assessment(_Frozen):
 
     def _repr_markdown_(self) -> str:
         return self.render("md")
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Text, HTML and Markdown for notebooks (IPython's display protocol)."""
+        bundle = {
+            "text/plain": "text",
+            "text/html": "html",
+            "text/markdown": "md",
+        }
+        return {
+            mime: self.render(fmt)
+            for mime, fmt in bundle.items()
+            if (include is None or mime in include) and (exclude is None or mime not in exclude)
+        }
+
+
+RenderHook = Callable[[Assessment, str, "str | None"], str]
+_renderer: RenderHook | None = None
+
+
+def set_renderer(renderer: RenderHook) -> None:
+    """Let :meth:`Assessment.render` (and ``str``, the notebook hooks) call ``renderer``.
+
+    ``visitation.render`` calls this when imported; the core knows only this signature,
+    ``renderer(assessment, format, lang)``.
+    """
+    global _renderer
+    _renderer = renderer

@@ -1,10 +1,7 @@
 """Static checks of a rule file beyond its schema, each with a stable code and a location.
 
-Codes (see docs/error-codes.md): unknown-fact, operator-type, value-type, unknown-value,
-duplicate-rule-id, duplicate-source-id, undefined-definition, definition-cycle,
-unused-definition, missing-language, undeclared-language, unknown-source,
-unknown-placeholder, unknown-group, unused-group, never-met, recorded-in-rule,
-changes-version, unknown-rule-id, file-name.
+The codes are members of :class:`visitation.errors.Code` (section "check" of
+docs/error-codes.md, generated from it).
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from visitation._yaml import YamlDocument
 from visitation.conditions import Loc, leaves, walk
-from visitation.errors import Diagnostic, RuleFileError, did_you_mean
+from visitation.errors import Code, Diagnostic, Related, RuleFileError, did_you_mean, suggest
 from visitation.facts import RULE_FACTS, FactKind
 from visitation.never_met import search
 from visitation.operators import literal_problem, operators_for
@@ -56,11 +53,24 @@ class _Checker:
     doc: YamlDocument
     out: list[Diagnostic]
 
-    def report(self, code: str, message: str, loc: Loc, *, warning: bool = False) -> None:
-        d = self.doc.diagnostic(code, message, loc)
-        if warning:
-            d = Diagnostic(d.code, d.message, d.path, d.line, d.col, "warning")
-        self.out.append(d)
+    def report(
+        self,
+        code: Code | str,
+        message: str,
+        loc: Loc,
+        *,
+        warning: bool = False,
+        hint: str | None = None,
+        related: tuple[Related, ...] = (),
+    ) -> None:
+        self.out.append(
+            self.doc.diagnostic(code, message, loc, hint=hint, related=related, warning=warning)
+        )
+
+    def first_here(self, loc: Loc, inline: str | None = None) -> tuple[Related, ...]:
+        """A related place: where something was first defined (none without a position)."""
+        span = self.doc.span(loc)
+        return (Related(span, "first defined here", inline),) if span.start else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +113,7 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
                 _check_monotonic(c, rule, rs.definitions, loc)
             if section == "rules" and rule.group not in used_groups:
                 c.report(
-                    "unused-group",
+                    Code.UNUSED_GROUP,
                     f"rule '{rule.id}' is in group '{rule.group}', which no pathway requires",
                     (*loc, "group"),
                     warning=True,
@@ -114,7 +124,7 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
                 found = search(rule.when, rs.definitions)
                 if found.bounded:
                     c.report(
-                        "search-bounded",
+                        Code.SEARCH_BOUNDED,
                         f"rule '{rule.id}' has too many combinations of values to search "
                         "whether it can ever be met; not checked",
                         (section, i, "when"),
@@ -122,7 +132,7 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
                     )
                 elif not found.can_be_met:
                     c.report(
-                        "never-met",
+                        Code.NEVER_MET,
                         f"rule '{rule.id}' can never be met, whatever the facts",
                         (section, i, "when"),
                     )
@@ -142,7 +152,11 @@ def check_parts(data: Any, doc: YamlDocument) -> list[Diagnostic]:
     raw_definitions = data.get("definitions")
     definitions: dict[str, Any] = raw_definitions if isinstance(raw_definitions, dict) else {}
     source_ids = (
-        {s.get("id") for s in data.get("sources") or [] if isinstance(s, dict)}
+        {
+            s["id"]
+            for s in data.get("sources") or []
+            if isinstance(s, dict) and isinstance(s.get("id"), str)
+        }
         if isinstance(data.get("sources"), list)
         else set()
     )
@@ -162,10 +176,10 @@ def check_parts(data: Any, doc: YamlDocument) -> list[Diagnostic]:
             ref = source.get("ref") if isinstance(source, dict) else None
             if isinstance(ref, str) and source_ids and ref not in source_ids:
                 c.report(
-                    "unknown-source",
-                    f"cites source '{ref}', which 'sources' does not list"
-                    f"{did_you_mean(ref, [str(x) for x in source_ids])}",
+                    Code.UNKNOWN_SOURCE,
+                    f"cites source '{ref}', which 'sources' does not list",
                     (section, i, "source", "ref"),
+                    hint=suggest(ref, source_ids),
                 )
     for raw, loc in roots:
         try:
@@ -176,10 +190,10 @@ def check_parts(data: Any, doc: YamlDocument) -> list[Diagnostic]:
         for name, rel in _uses(condition):
             if name not in definitions:
                 c.report(
-                    "undefined-definition",
-                    f"'use: {name}' names no entry under 'definitions'"
-                    f"{did_you_mean(name, definitions)}",
+                    Code.UNDEFINED_DEFINITION,
+                    f"'use: {name}' names no entry under 'definitions'",
                     (*loc, *rel),
+                    hint=suggest(name, definitions),
                 )
     return c.out
 
@@ -212,10 +226,10 @@ def _check_monotonic(
 def _check_identity(c: _Checker, rs: RuleSet) -> None:
     if all(change.version != rs.version for change in rs.changes):
         c.report(
-            "changes-version",
-            f"the change list has no entry for this version {rs.version}; "
-            "add one (newest first) that says what changed",
+            Code.CHANGES_VERSION,
+            f"the change list has no entry for this version {rs.version}",
             ("changes",),
+            hint="add one (newest first) that says what changed",
         )
     ids = [r.id for r in (*rs.rules, *rs.indicators)]
     for i, change in enumerate(rs.changes):
@@ -224,14 +238,14 @@ def _check_identity(c: _Checker, rs: RuleSet) -> None:
         for j, entry in enumerate(change.rules):
             if entry.change != "removed" and entry.id not in ids:
                 c.report(
-                    "unknown-rule-id",
-                    f"the change entry names rule '{entry.id}', which this file does not "
-                    f"have{did_you_mean(entry.id, ids)}",
+                    Code.UNKNOWN_RULE_ID,
+                    f"the change entry names rule '{entry.id}', which this file does not have",
                     ("changes", i, "rules", j, "id"),
+                    hint=suggest(entry.id, ids),
                 )
             elif entry.change == "removed" and entry.id in ids:
                 c.report(
-                    "unknown-rule-id",
+                    Code.UNKNOWN_RULE_ID,
                     f"the change entry says rule '{entry.id}' was removed, but it is still here",
                     ("changes", i, "rules", j, "change"),
                 )
@@ -240,10 +254,10 @@ def _check_identity(c: _Checker, rs: RuleSet) -> None:
         path.stem != rs.version or path.parent.name != rs.family
     ):
         c.report(
-            "file-name",
-            f"file is named {path.parent.name}/{path.name} but states "
-            f"{rs.family} {rs.version}; bundled files live at rules/<family>/<version>.yaml",
+            Code.FILE_NAME,
+            f"file is named {path.parent.name}/{path.name} but states {rs.family} {rs.version}",
             ("version",),
+            hint="bundled files live at rules/<family>/<version>.yaml",
         )
 
 
@@ -265,11 +279,11 @@ def _check_languages(c: _Checker, rs: RuleSet) -> None:
     for loc, text in _texts(rs):
         for lang in rs.languages:
             if lang not in text:
-                c.report("missing-language", f"no '{lang}' text (the file declares it)", loc)
+                c.report(Code.MISSING_LANGUAGE, f"no '{lang}' text (the file declares it)", loc)
         for lang in text:
             if lang not in declared:
                 c.report(
-                    "undeclared-language",
+                    Code.UNDECLARED_LANGUAGE,
                     f"'{lang}' is not among the declared languages {sorted(declared)}",
                     (*loc, lang),
                     warning=True,
@@ -281,28 +295,33 @@ def _check_ids_and_sources(c: _Checker, rs: RuleSet) -> None:
     for section in ("rules", "indicators"):
         for i, r in enumerate(getattr(rs, section)):
             if r.id in seen:
-                first = c.doc.locate(seen[r.id])
-                at = f" (first at line {first.line})" if first else ""
                 c.report(
-                    "duplicate-rule-id", f"rule id '{r.id}' is used twice{at}", (section, i, "id")
+                    Code.DUPLICATE_RULE_ID,
+                    f"rule id '{r.id}' is used twice",
+                    (section, i, "id"),
+                    related=c.first_here(seen[r.id], "first at line {line}"),
                 )
             else:
                 seen[r.id] = (section, i, "id")
-    source_ids: set[str] = set()
+    source_ids: dict[str, Loc] = {}
     for i, s in enumerate(rs.sources):
         if s.id in source_ids:
             c.report(
-                "duplicate-source-id", f"source id '{s.id}' is used twice", ("sources", i, "id")
+                Code.DUPLICATE_SOURCE_ID,
+                f"source id '{s.id}' is used twice",
+                ("sources", i, "id"),
+                related=c.first_here(source_ids[s.id]),
             )
-        source_ids.add(s.id)
+        else:
+            source_ids[s.id] = ("sources", i, "id")
     for section in ("rules", "indicators"):
         for i, r in enumerate(getattr(rs, section)):
             if r.source.ref not in source_ids:
                 c.report(
-                    "unknown-source",
-                    f"rule '{r.id}' cites source '{r.source.ref}', which 'sources' does not "
-                    f"list{did_you_mean(r.source.ref, source_ids)}",
+                    Code.UNKNOWN_SOURCE,
+                    f"rule '{r.id}' cites source '{r.source.ref}', which 'sources' does not list",
                     (section, i, "source", "ref"),
+                    hint=suggest(r.source.ref, source_ids),
                 )
 
 
@@ -327,9 +346,10 @@ def _check_definitions(c: _Checker, rs: RuleSet) -> None:
             used.add(name)
             if name not in defs:
                 c.report(
-                    "undefined-definition",
-                    f"'use: {name}' names no entry under 'definitions'{did_you_mean(name, defs)}",
+                    Code.UNDEFINED_DEFINITION,
+                    f"'use: {name}' names no entry under 'definitions'",
                     (*loc, *rel),
+                    hint=suggest(name, defs),
                 )
     # cycles: depth-first search over the use graph (iterative: a chain may be long)
     graph = {n: [u for u, _ in _uses(d) if u in defs] for n, d in defs.items()}
@@ -348,7 +368,7 @@ def _check_definitions(c: _Checker, rs: RuleSet) -> None:
             elif state.get(nxt) == 1:
                 cycle = " → ".join([*trail[trail.index(nxt) :], nxt])
                 c.report(
-                    "definition-cycle",
+                    Code.DEFINITION_CYCLE,
                     f"definitions use each other in a cycle: {cycle}",
                     ("definitions", trail[-1]),
                 )
@@ -359,7 +379,7 @@ def _check_definitions(c: _Checker, rs: RuleSet) -> None:
     for name in defs:
         if name not in used:
             c.report(
-                "unused-definition",
+                Code.UNUSED_DEFINITION,
                 f"definition '{name}' is never used",
                 ("definitions", name),
                 warning=True,
@@ -374,10 +394,10 @@ def _check_pathways(c: _Checker, rs: RuleSet) -> set[str]:
             required.add(g)
             if g not in groups:
                 c.report(
-                    "unknown-group",
-                    f"pathway '{pid}' requires group '{g}', which no rule has"
-                    f"{did_you_mean(g, groups)}",
+                    Code.UNKNOWN_GROUP,
+                    f"pathway '{pid}' requires group '{g}', which no rule has",
                     ("pathways", pid, "requires", j),
+                    hint=suggest(g, groups),
                 )
     return required
 
@@ -439,7 +459,8 @@ def _check_placeholder_text(c: _Checker, text: str, loc: Loc) -> None:
         if name not in RULE_FACTS and name not in _SPECIAL_PLACEHOLDERS:
             candidates = [*RULE_FACTS, *_SPECIAL_PLACEHOLDERS]
             c.report(
-                "unknown-placeholder",
-                f"placeholder '{{{name}}}' names no fact{did_you_mean(name, candidates)}",
+                Code.UNKNOWN_PLACEHOLDER,
+                f"placeholder '{{{name}}}' names no fact",
                 loc,
+                hint=suggest(name, candidates),
             )

@@ -27,6 +27,7 @@ diagnostic per line (``path:line:col: code: message``); never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any, Final, NoReturn, TextIO
 
 from visitation import (
+    Diagnostic,
     Patient,
     RuleSet,
     __version__,
@@ -46,6 +48,7 @@ from visitation import (
     load_patient,
     load_ruleset,
 )
+from visitation._yaml import read_source
 from visitation.assessment import Assessment
 from visitation.errors import (
     NoRuleSetInForce,
@@ -55,7 +58,7 @@ from visitation.errors import (
     VisitationError,
 )
 from visitation.evaluate import as_date
-from visitation.render import FORMATS, render
+from visitation.render import formats, render
 
 __all__ = [
     "EXIT_CODES",
@@ -131,6 +134,7 @@ examples:
   visitation check rules/dk-national/*.yaml
   visitation rules
   visitation schema > rulefile.schema.json
+  visitation watch events.jsonl --rules dk-national@2.0.0
 
 {_exit_code_epilog()}
 """
@@ -168,9 +172,9 @@ examples:
   visitation check rules/*/*.yaml
 
 Each problem is printed as path:line:col: code: message (warnings as
-path:line:col: warning: code: message), then a summary. The exit code is 0 when
-no file has errors (warnings allowed) and 5 otherwise. docs/error-codes.md
-explains every code.
+path:line:col: warning: code: message), with the source line and a caret under
+the place, then a summary. The exit code is 0 when no file has errors (warnings
+allowed) and 5 otherwise. docs/error-codes.md explains every code.
 """
 
 RULES_EPILOG: Final = """\
@@ -261,15 +265,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument(
         "--lang",
-        choices=("da", "en"),
+        metavar="LANG",
         default=None,
         help=(
-            "language of the text (default: en, or the rule set's first language); "
-            "with --format json, keeps only this language"
+            "language of the text, one the rule set declares, e.g. da or en (default: en, "
+            "or the rule set's first language); with --format json, keeps only this language"
         ),
     )
     ev.add_argument(
-        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+        "--format", choices=formats(), default="text", help="output format (default: text)"
     )
     ev.add_argument(
         "--pathway",
@@ -300,7 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
     rl.add_argument(
-        "--lang", choices=("da", "en"), default="en", help="language of titles (default: en)"
+        "--lang",
+        metavar="LANG",
+        default="en",
+        help="language of titles, one the bundled rule sets declare (default: en)",
     )
     rl.set_defaults(handler=cmd_rules)
 
@@ -315,7 +322,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--patient", action="store_true", help="print the schema of patient facts instead"
     )
     sc.set_defaults(handler=cmd_schema)
+
+    from visitation.reactive._cli import add_parser as add_watch  # the reactive extra
+
+    add_watch(sub)
+    _add_cohort(sub, formatter)
     return parser
+
+
+def _add_cohort(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
+    """``cohort`` and ``sql`` (issue 9), or an install hint when the extra is absent."""
+    try:
+        from visitation.cohort._cli import add_parsers
+    except ImportError as exc:
+        for name in ("cohort", "sql"):
+            stub = sub.add_parser(name, help="needs: pip install 'visitation[cohort]'")
+            stub.add_argument("rest", nargs=argparse.REMAINDER)
+            stub.set_defaults(handler=functools.partial(_missing_extra, str(exc)))
+        return
+    add_parsers(sub, formatter, DEFAULT_RULES)
+
+
+def _missing_extra(message: str, args: argparse.Namespace) -> int:
+    _error(message)
+    return EXIT_USAGE
 
 
 # --------------------------------------------------------------------------------------
@@ -391,8 +421,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = warnings = failed = 0
     for path in args.files:
         diagnostics = check_file(path)
+        source = _source_text(path) if any(d.line is not None for d in diagnostics) else None
         for d in diagnostics:
-            _write(str(d))
+            shown = d.render(source)
+            _write(shown + ("\n\n" if "\n" in shown else ""))
         file_errors = sum(d.severity == "error" for d in diagnostics)
         errors += file_errors
         warnings += len(diagnostics) - file_errors
@@ -406,6 +438,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         summary += f" ({failed} {_plural(failed, 'file')} with errors)"
     _write(summary)
     return EXIT_INVALID_RULES if errors else EXIT_OK
+
+
+def _source_text(path: str) -> str | None:
+    """The text of a checked file, for the source lines under its diagnostics."""
+    data = read_source(path)
+    return None if isinstance(data, Diagnostic) else data.decode("utf-8", errors="replace")
 
 
 def _plural(n: int, word: str) -> str:
@@ -434,6 +472,11 @@ def _rules_rows() -> list[dict[str, Any]]:
 def cmd_rules(args: argparse.Namespace) -> int:
     """``visitation rules``."""
     rows = _rules_rows()
+    languages = sorted({lang for r in rows for lang in r["title"]})
+    if args.lang not in languages:
+        raise UsageError(
+            f"no bundled rule set has titles in '{args.lang}'; languages: {', '.join(languages)}"
+        )
     if args.format == "json":
         _write(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK

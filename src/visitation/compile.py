@@ -213,6 +213,8 @@ class _Emitter:
         self.count = 0
         self.prelude: list[str] = []
         self.defined: dict[str, _Code] = {}
+        self.missing_of: dict[str, str] = {}
+        """Definition → the name of the list of its missing facts (in ``missing_i``)."""
         self.memo: dict[str, _Code] = {}
         """The fold's memo: shared by every condition this emitter writes."""
 
@@ -289,6 +291,8 @@ class _Emitter:
         if name not in self.defined:
             self.prelude += definition.lines
             self.defined[name] = definition
+            # its own list name: a definition that is only a `use` shares its variable
+            self.missing_of[name] = f"{self.fresh()}_m"
         return _Code(definition.var, [], ("def", name))
 
     # -- missing facts -----------------------------------------------------------------
@@ -309,7 +313,7 @@ class _Emitter:
         if kind == "same":
             return self.collect(args[0], into)
         if kind == "def":
-            return [f"{into} += {self.defined[args[0]].var}_m"]
+            return [f"{into} += {self.missing_of[args[0]]}"]
         lines: list[str] = []
         for part in args:
             inner = self.collect(part, into)
@@ -320,8 +324,8 @@ class _Emitter:
     def definition_missing(self) -> list[str]:
         """For each definition (dependencies first), its missing facts when unknown."""
         lines: list[str] = []
-        for code in self.defined.values():
-            m = f"{code.var}_m"
+        for name, code in self.defined.items():
+            m = self.missing_of[name]
             lines.append(f"{m} = []")
             inner = self.collect(code, m)
             if inner:  # without repeats, so that a definition used twice costs no more

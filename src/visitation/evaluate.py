@@ -19,8 +19,9 @@ from typing import Any, Final
 from visitation._patient_io import validate_patient
 from visitation.assessment import Assessment
 from visitation.compile import CoreResult, evaluate_core
+from visitation.errors import PatientFileError
 from visitation.explanation import EVALUATOR
-from visitation.facts import Patient, facts_of
+from visitation.facts import Patient, check_on, facts_of
 from visitation.registry import Library, RuleSpec, default_library
 
 __all__ = ["EARLIEST", "EVALUATOR", "LATEST", "CoreResult", "as_date", "evaluate", "evaluate_core"]
@@ -69,5 +70,9 @@ def evaluate(
     day = as_date(on)
     lib = library or default_library()
     program = lib.resolve(rules, day)
-    facts = facts_of(validate_patient(patient))
+    valid = validate_patient(patient)
+    problems = check_on(valid, day)
+    if problems:  # facts that contradict the evaluation date (a screening after it, ...)
+        raise PatientFileError(problems)
+    facts = facts_of(valid)
     return lib.explainer(program, lang).assess(facts, day, evaluate_core(program, facts, day))

@@ -1,4 +1,11 @@
-"""Readable values for explanation placeholders: ``{fact}`` becomes words per language."""
+"""Readable values, per language: the one formatter of explanations and renderers.
+
+:func:`format_value` turns a fact value into what a clinician reads: ``ja``/``nej`` or
+``yes``/``no``, "not recorded", vocabulary words, ISO dates, lists joined by commas, ``–``
+for an empty set or list. Explanation placeholders (``{fact}``) and the renderers'
+evidence lines both use it; it takes Python values (enum members, sets, dates) and their
+JSON forms (code strings, lists, ISO strings) alike.
+"""
 
 from __future__ import annotations
 
@@ -56,9 +63,9 @@ def format_value(value: Any, lang: str) -> str:
         return _word(str(value.value), lang)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, frozenset | set | list | tuple) and not value:
+        return "–"
     if isinstance(value, frozenset | set):
-        if not value:
-            return "–"
         return ", ".join(sorted(format_value(v, lang) for v in value))
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v, lang) for v in value)

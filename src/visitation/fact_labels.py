@@ -27,7 +27,7 @@ FACT_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "eortc_date": {"da": "dato for EORTC QLQ-C15-PAL", "en": "date of EORTC QLQ-C15-PAL"},
     "eortc_items": {"da": "svar på EORTC QLQ-C15-PAL", "en": "EORTC QLQ-C15-PAL answers"},
-    "eortc_status": {"da": "EORTC QLQ-C15-PAL udfyldt eller ej", "en": "EORTC QLQ-C15-PAL status"},
+    "eortc_status": {"da": "status for EORTC QLQ-C15-PAL", "en": "EORTC QLQ-C15-PAL status"},
     "problem_domains": {"da": "dimensioner med problemer", "en": "dimensions with problems"},
     "complex_by_clinician": {
         "da": "klinikerens vurdering af kompleksitet", "en": "clinician's judgement of complexity",

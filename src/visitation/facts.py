@@ -9,35 +9,43 @@ takes to make it available to rule authors.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Final, Literal, NamedTuple, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from visitation.errors import Code, Diagnostic
 
 __all__ = [
+    "AGE_RANGE",
+    "CONSISTENCY",
     "DATE_ORDER",
     "DERIVATIONS",
     "DERIVED_FACTS",
     "FACTS",
     "FLAG_DATES",
     "RULE_FACTS",
+    "Consistency",
+    "Contradiction",
     "Derivation",
     "DiagnosisGroup",
     "EortcStatus",
     "FactKind",
     "FactSpec",
     "Patient",
+    "Problem",
     "ProblemDomain",
     "Prognosis",
     "ReferralContent",
     "Referrer",
     "age_on",
+    "check_on",
     "facts_of",
-    "load_patient",
     "missing_inputs",
 ]
 
@@ -109,6 +117,7 @@ class ReferralContent(enum.StrEnum):
 
 
 def _fact(description: str, *, unit: str | None = None, **kw: Any) -> Any:
+    """A fact field: optional, ``None`` = not recorded; ``strict`` for yes/no and numbers."""
     extra: dict[str, Any] = {}
     if unit is not None:
         extra["unit"] = unit
@@ -122,24 +131,140 @@ def _eortc_scales(items: list[int]) -> list[int]:
     return items
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _strict_date(value: Any) -> Any:
+    """A date is a ``date`` object or ISO text ``YYYY-MM-DD``: never a number (``0`` would
+    be 1970-01-01), a date and time, or text with a time or spaces."""
+    if isinstance(value, datetime):
+        raise PydanticCustomError(
+            "date_type", "Input should be a date without a time, not a date and time"
+        )
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
+
+
+StrictDate = Annotated[date, BeforeValidator(_strict_date)]
+"""A date fact: a ``date`` or ISO text, strictly (see :func:`_strict_date`)."""
+
+StrictBool = Annotated[bool, Field(strict=True)]
+"""A yes/no fact: ``True`` or ``False`` only (not ``"no"``, ``0``, ``"off"``)."""
+
+StrictInt = Annotated[int, Field(strict=True)]
+"""A number fact: a whole ``int`` only (not ``True``, ``70.0``, ``"70"``, ``" 18 "``)."""
+
 EortcItems = Annotated[
-    list[Annotated[int, Field(ge=1, le=7)]],
+    list[Annotated[int, Field(ge=1, le=7, strict=True)]],
     Field(min_length=15, max_length=15),
     AfterValidator(_eortc_scales),
 ]
 
 
-DATE_ORDER: tuple[tuple[str, str], ...] = (
-    ("referral_sent_on", "referral_received_on"),
-    ("referral_received_on", "first_contact_on"),
+# --------------------------------------------------------------------------------------
+# Consistency: facts that contradict each other are refused
+# --------------------------------------------------------------------------------------
+
+
+class Problem(NamedTuple):
+    """One contradiction: the facts it is about (the one to point at first) and a message
+    naming both."""
+
+    facts: tuple[str, str]
+    message: str
+
+
+ON: Final = "on"
+"""The name :data:`CONSISTENCY` uses for the evaluation date."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    """One rule recorded facts must keep to agree with each other.
+
+    - ``order``: the date ``second`` may not be before the date ``first``;
+    - ``excludes``: while ``first`` (a yes/no fact) is false, ``second`` may not be
+      recorded (``value`` None) or may not have ``value``;
+    - ``not-after-on``: the date ``first`` may not be after the evaluation date (checked
+      when evaluating, by :func:`check_on`; ``second`` is ``"on"``).
+    """
+
+    kind: Literal["order", "excludes", "not-after-on"]
+    first: str
+    second: str = ON
+    value: Any = None
+
+    def problem(self, facts: Mapping[str, Any], on: date | None = None) -> Problem | None:
+        """The contradiction in ``facts`` (on the evaluation date ``on``), or None."""
+        a = facts.get(self.first)
+        if self.kind == "not-after-on":
+            if on is None or a is None or a <= on:
+                return None
+            return Problem(
+                (self.first, ON),
+                f"{self.first} ({a.isoformat()}) is after the evaluation date ({on.isoformat()})",
+            )
+        b = facts.get(self.second)
+        if a is None or b is None:
+            return None
+        if self.kind == "order":
+            if b >= a:
+                return None
+            return Problem(
+                (self.second, self.first), f"{self.second} ({b}) is before {self.first} ({a})"
+            )
+        if a is not False or (self.value is not None and b != self.value):
+            return None
+        what = "recorded" if self.value is None else str(self.value).lower()
+        return Problem(
+            (self.second, self.first), f"{self.second} is {what} but {self.first} is false"
+        )
+
+
+CONSISTENCY: tuple[Consistency, ...] = (
+    Consistency("order", "referral_sent_on", "referral_received_on"),
+    Consistency("order", "referral_received_on", "first_contact_on"),
+    Consistency("excludes", "terminal_declared", "terminal_declaration_date"),
+    Consistency("excludes", "curative_ended", "curative_end_date"),
+    Consistency("excludes", "gp_informed", "gp_agrees", value=True),
+    Consistency("excludes", "lacks_capacity", "consent_by_proxy", value=True),
+    Consistency("excludes", "lacks_capacity", "wish_by_proxy", value=True),
+    Consistency("excludes", "consent_referral", "consent_by_proxy", value=True),
+    Consistency("excludes", "wishes_hospice", "wish_by_proxy", value=True),
+    Consistency("not-after-on", "eortc_date"),
+    Consistency("not-after-on", "advice_date"),
+    Consistency("not-after-on", "acp_date"),
+    Consistency("not-after-on", "terminal_declaration_date"),
+    Consistency("not-after-on", "curative_end_date"),
+)
+"""The one table of consistency rules: :class:`Patient` refuses the undated ones, the
+evaluator the dated ones (:func:`check_on`), and the strategies of
+:mod:`visitation.testing` generate only patients that keep every one.
+
+The referral dates are not checked against the evaluation date: the reception wait is a
+monitoring indicator counted from receipt to first contact, read after the fact."""
+
+DATE_ORDER: tuple[tuple[str, str], ...] = tuple(
+    (r.first, r.second) for r in CONSISTENCY if r.kind == "order"
 )
 """Pairs of dates whose second may not be before the first (a patient is refused)."""
 
-FLAG_DATES: tuple[tuple[str, str], ...] = (
-    ("terminal_declared", "terminal_declaration_date"),
-    ("curative_ended", "curative_end_date"),
+FLAG_DATES: tuple[tuple[str, str], ...] = tuple(
+    (r.first, r.second) for r in CONSISTENCY if r.kind == "excludes" and r.value is None
 )
 """A date that may only be recorded when its yes/no fact is not false."""
+
+AGE_RANGE: Final = (0, 130)
+"""The ages a patient may have, recorded or derived from the birth date."""
+
+
+class Contradiction(ValueError):
+    """Recorded facts contradict each other; ``problems`` names the facts of each."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("facts contradict each other: " + "; ".join(p.message for p in problems))
 
 
 class Patient(BaseModel):
@@ -152,13 +277,13 @@ class Patient(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
     # --- identity and disease -------------------------------------------------------
-    age: int | None = _fact(
+    age: StrictInt | None = _fact(
         "Age in whole years on the evaluation date. Give this or birth_date, not both.",
         unit="years",
         ge=0,
         le=130,
     )
-    birth_date: date | None = _fact(
+    birth_date: StrictDate | None = _fact(
         "Date of birth (ISO 8601). The age is derived from it on the evaluation date."
     )
     diagnosis_group: DiagnosisGroup | None = _fact(
@@ -170,19 +295,19 @@ class Patient(BaseModel):
         "Code of the main diagnosis, ICD-10 (e.g. 'C34.9', 'J44.1'); informational.",
         max_length=16,
     )
-    life_threatening: bool | None = _fact("The patient has a life-threatening illness.")
-    incurable: bool | None = _fact("The illness is judged incurable.")
-    workup_complete: bool | None = _fact("Diagnostic work-up is complete (færdigudredt).")
-    sq1_not_surprised: bool | None = _fact(
+    life_threatening: StrictBool | None = _fact("The patient has a life-threatening illness.")
+    incurable: StrictBool | None = _fact("The illness is judged incurable.")
+    workup_complete: StrictBool | None = _fact("Diagnostic work-up is complete (færdigudredt).")
+    sq1_not_surprised: StrictBool | None = _fact(
         "Surprise question 1: the doctor would NOT be surprised if the patient died "
         "within 12 months."
     )
-    spict_general_count: int | None = _fact(
+    spict_general_count: StrictInt | None = _fact(
         "Number of SPICT-DK general indicators present (0-7).", unit="indicators", ge=0, le=7
     )
 
     # --- needs and screening ----------------------------------------------------------
-    eortc_date: date | None = _fact("Date of the latest EORTC QLQ-C15-PAL needs screening.")
+    eortc_date: StrictDate | None = _fact("Date of the latest EORTC QLQ-C15-PAL needs screening.")
     eortc_items: EortcItems | None = _fact(
         "Answers to the 15 EORTC QLQ-C15-PAL items: items 1-14 scored 1-4 "
         "(not at all .. very much), item 15 scored 1-7."
@@ -194,56 +319,56 @@ class Patient(BaseModel):
     problem_domains: frozenset[ProblemDomain] | None = _fact(
         "Dimensions with problems: physical, psychological, social, existential."
     )
-    complex_by_clinician: bool | None = _fact(
+    complex_by_clinician: StrictBool | None = _fact(
         "A clinician judges the problems complex (needing interdisciplinary specialist care)."
     )
-    symptom_count: int | None = _fact(
+    symptom_count: StrictInt | None = _fact(
         "Number of accompanying symptoms needing treatment.", unit="symptoms", ge=0, le=50
     )
     measures_tried: frozenset[str] | None = _fact(
         "Relief measures tried at the basic level (free text, one entry per measure)."
     )
-    relieved_at_basic: bool | None = _fact(
+    relieved_at_basic: StrictBool | None = _fact(
         "The problems are adequately relieved at the basic level."
     )
-    advice_date: date | None = _fact(
+    advice_date: StrictDate | None = _fact(
         "Date specialist advice (e.g. a team's advice line) was sought."
     )
 
     # --- conversations, information, consent ----------------------------------------
-    acp_date: date | None = _fact(
+    acp_date: StrictDate | None = _fact(
         "Date of the advance care planning conversation (Ønsker for Fremtidig Pleje og Behandling)."
     )
-    treatment_level_documented: bool | None = _fact("The treatment level is documented.")
-    informed_incurable: bool | None = _fact(
+    treatment_level_documented: StrictBool | None = _fact("The treatment level is documented.")
+    informed_incurable: StrictBool | None = _fact(
         "The patient is informed that the illness is incurable."
     )
-    informed_palliative_aim: bool | None = _fact(
+    informed_palliative_aim: StrictBool | None = _fact(
         "The patient is informed that the care will have a palliative (relieving) aim."
     )
-    informed_palliative_only: bool | None = _fact(
+    informed_palliative_only: StrictBool | None = _fact(
         "The patient is informed that hospice care is palliative only."
     )
-    informed_alternatives: bool | None = _fact(
+    informed_alternatives: StrictBool | None = _fact(
         "The patient is well informed about other options for stay and support."
     )
-    consent_referral: bool | None = _fact(
+    consent_referral: StrictBool | None = _fact(
         "The patient wishes / consents to the referral (for a patient who cannot consent, the "
         "consent given on their behalf: see consent_by_proxy)."
     )
-    wishes_hospice: bool | None = _fact(
+    wishes_hospice: StrictBool | None = _fact(
         "The patient wishes to spend the last time in a hospice (for a patient who cannot state "
         "it, the wish documented on their behalf: see wish_by_proxy)."
     )
-    lacks_capacity: bool | None = _fact(
+    lacks_capacity: StrictBool | None = _fact(
         "The patient cannot state an informed wish or consent (e.g. advanced dementia, "
         "unconscious), as the doctor judges it (sundhedsloven § 18)."
     )
-    consent_by_proxy: bool | None = _fact(
+    consent_by_proxy: StrictBool | None = _fact(
         "The consent to the referral (consent_referral) was given on behalf of a patient who "
         "cannot consent, by the next of kin or the guardian (værge), sundhedsloven § 18."
     )
-    wish_by_proxy: bool | None = _fact(
+    wish_by_proxy: StrictBool | None = _fact(
         "The wish for hospice (wishes_hospice) is documented on behalf of a patient who cannot "
         "state it: a wish the patient expressed earlier (e.g. at an advance care planning "
         "conversation), or one stated by the next of kin or the guardian."
@@ -254,39 +379,43 @@ class Patient(BaseModel):
         "Who refers, DPD vocabulary: gp, specialist, hospital, palliative_unit, "
         "patient_relative, other."
     )
-    referrer_is_physician: bool | None = _fact("The referral is made by a doctor.")
-    gp_informed: bool | None = _fact("The patient's GP is informed of the referral.")
-    gp_agrees: bool | None = _fact("The patient's GP agrees with the referral.")
+    referrer_is_physician: StrictBool | None = _fact("The referral is made by a doctor.")
+    gp_informed: StrictBool | None = _fact("The patient's GP is informed of the referral.")
+    gp_agrees: StrictBool | None = _fact("The patient's GP agrees with the referral.")
     referral_contents: frozenset[ReferralContent] | None = _fact(
         "What the referral letter states: diagnosis, problems, medication, social_history, "
         "gp, terminal_status, reason_for_wish, disease_course, relief_tried."
     )
-    referral_sent_on: date | None = _fact("Date the referral was sent.")
-    referral_received_on: date | None = _fact("Date the specialized unit received the referral.")
-    first_contact_on: date | None = _fact("Date of the first treatment contact after referral.")
-    died_or_too_ill_before_contact: bool | None = _fact(
+    referral_sent_on: StrictDate | None = _fact("Date the referral was sent.")
+    referral_received_on: StrictDate | None = _fact(
+        "Date the specialized unit received the referral."
+    )
+    first_contact_on: StrictDate | None = _fact(
+        "Date of the first treatment contact after referral."
+    )
+    died_or_too_ill_before_contact: StrictBool | None = _fact(
         "The patient died or became too ill before the first contact (DPD indicator 1)."
     )
 
     # --- treatment and prognosis -----------------------------------------------------
-    curative_exhausted: bool | None = _fact("Options for curative treatment are exhausted.")
-    curative_ended: bool | None = _fact("Curative treatment has ended.")
-    curative_end_date: date | None = _fact("Date curative treatment ended.")
-    life_prolonging_treatment: bool | None = _fact(
+    curative_exhausted: StrictBool | None = _fact("Options for curative treatment are exhausted.")
+    curative_ended: StrictBool | None = _fact("Curative treatment has ended.")
+    curative_end_date: StrictDate | None = _fact("Date curative treatment ended.")
+    life_prolonging_treatment: StrictBool | None = _fact(
         "The patient receives life-prolonging (e.g. palliative oncological) treatment."
     )
     prognosis: Prognosis | None = _fact(
         "Expected survival judged by the doctor: days, weeks, few_months, longer."
     )
-    terminal_declared: bool | None = _fact(
+    terminal_declared: StrictBool | None = _fact(
         "A doctor has declared the patient dying (terminalerklæring, form LÆ 165); "
         "false when no declaration has been made."
     )
-    terminal_declaration_date: date | None = _fact(
+    terminal_declaration_date: StrictDate | None = _fact(
         "Date the doctor declared the patient dying (terminalerklæring, BEK 728/2022 § 10)."
     )
-    treatment_level_clarified: bool | None = _fact("The level of treatment is clarified.")
-    needs_hospital_admission: bool | None = _fact(
+    treatment_level_clarified: StrictBool | None = _fact("The level of treatment is clarified.")
+    needs_hospital_admission: StrictBool | None = _fact(
         "The patient has symptoms that require admission to hospital."
     )
 
@@ -301,26 +430,37 @@ class Patient(BaseModel):
 
     @model_validator(mode="after")
     def _facts_agree(self) -> Patient:
-        problems = [
-            f"{later} ({b}) is before {earlier} ({a})"
-            for earlier, later in DATE_ORDER
-            if (a := getattr(self, earlier)) is not None
-            and (b := getattr(self, later)) is not None
-            and b < a
-        ]
-        problems += [
-            f"{when} is recorded but {flag} is false"
-            for flag, when in FLAG_DATES
-            if getattr(self, flag) is False and getattr(self, when) is not None
-        ]
+        problems = [p for rule in CONSISTENCY if (p := rule.problem(self.__dict__)) is not None]
         if problems:
-            raise ValueError("facts contradict each other: " + "; ".join(problems))
+            raise Contradiction(problems)
         return self
 
-    @classmethod
-    def from_file(cls, path: str | Path) -> Patient:
-        """Load facts from a JSON or YAML file; errors name the file, line and field."""
-        return load_patient(path)
+
+def check_on(patient: Patient | Mapping[str, Any], on: date) -> list[Diagnostic]:
+    """The problems of valid facts on the evaluation date ``on``: a date of
+    :data:`CONSISTENCY` after ``on`` (``contradictory-facts``), an age derived from the
+    birth date outside :data:`AGE_RANGE` (``invalid-value``). Each names both the fact and
+    the evaluation date; the evaluator refuses the patient when the list is not empty."""
+    facts = facts_of(patient) if isinstance(patient, Patient) else patient
+    out = [
+        Diagnostic.at(Code.CONTRADICTORY_FACTS, p.message, "<patient>")
+        for rule in CONSISTENCY
+        if rule.kind == "not-after-on" and (p := rule.problem(facts, on)) is not None
+    ]
+    born = facts.get("birth_date")
+    if born is not None:
+        age = age_on(born, on)
+        lo, hi = AGE_RANGE
+        if not lo <= age <= hi:
+            out.append(
+                Diagnostic.at(
+                    Code.INVALID_VALUE,
+                    f"birth_date ({born.isoformat()}) gives an age of {age} on the evaluation "
+                    f"date ({on.isoformat()}); an age is {lo} to {hi} years",
+                    "<patient>",
+                )
+            )
+    return out
 
 
 def age_on(birth_date: date, on: date) -> int:
@@ -472,13 +612,3 @@ def facts_of(patient: Patient) -> Mapping[str, Any]:
     This is the mapping every evaluator reads: ``evaluate_core(compiled, facts_of(p), on)``.
     """
     return MappingProxyType(patient.__dict__)
-
-
-def load_patient(path: str | Path) -> Patient:
-    """Load and validate a patient file (``.json``, ``.yaml`` or ``.yml``, or ``-`` for stdin).
-
-    Raises :class:`PatientFileError` naming the file, line, column and field of every problem.
-    """
-    from visitation._patient_io import load_patient_file
-
-    return load_patient_file(path)

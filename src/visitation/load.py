@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from visitation._pydantic_errors import diagnostics_from_validation
+from visitation._pydantic_errors import MAX_DIAGNOSTICS, diagnostics_from_validation
 from visitation._yaml import load_yaml, read_source
 from visitation.check import CheckedRuleSet, check_parts, check_ruleset
-from visitation.errors import Diagnostic, RuleFileError
+from visitation.errors import Code, Diagnostic, RuleFileError
 from visitation.ruleset import (
     AllOf,
     AnyOf,
@@ -41,9 +41,6 @@ __all__ = [
     "parse_ruleset",
 ]
 
-MAX_DIAGNOSTICS = 200
-"""At most this many diagnostics are reported for one file."""
-
 
 def _known_keys() -> set[str]:
     models: list[type[BaseModel]] = [
@@ -62,7 +59,7 @@ def parse_ruleset(text: str | bytes, *, path: str) -> tuple[RuleSet | None, list
     diagnostics = list(doc.diagnostics)
     if any(d.severity == "error" for d in diagnostics) or doc.data is None:
         if doc.data is None and not diagnostics:
-            diagnostics.append(doc.diagnostic("empty-file", "the file holds no rule set"))
+            diagnostics.append(doc.diagnostic(Code.EMPTY_FILE, "the file holds no rule set"))
         return None, diagnostics[:MAX_DIAGNOSTICS]
     try:
         ruleset = RuleSet.model_validate(doc.data)

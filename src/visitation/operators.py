@@ -15,7 +15,13 @@ This module is the only place that says what an operator is:
   members for vocabulary facts, frozensets for lists);
 - ``forms``: its form in each backend, keyed by the names in :data:`BACKENDS`. The
   ``python`` form is the expression the compiler writes over the recorded value ``v``,
-  the name of the bound operand ``{c}`` and the evaluation date ``on``.
+  the name of the bound operand ``{c}`` and the evaluation date ``on``. The ``sql`` form
+  (:mod:`visitation.cohort`) is a template, parsed by sqlglot, over the fact's value ``v``
+  and the literal ``c``, which the cohort compiler replaces by expression nodes (never by
+  text): ``any_of(e)`` / ``all_of(e)`` are ``e`` for each value of a list literal joined
+  by OR / AND, ``member(v, c)`` the set's yes/no column for member ``c``, ``size(v)`` its
+  member count, ``known(v)`` whether the fact is recorded, ``days_before(c)`` the date
+  ``c`` days before the evaluation date and ``evaluation_date`` that date.
 
 The rule-file model (:class:`visitation.ruleset.Leaf`), the checker, the reference
 interpreter, the never-met search and the compiler all read this table; adding an
@@ -52,7 +58,7 @@ __all__ = [
     "typed_literal",
 ]
 
-BACKENDS: Final[tuple[str, ...]] = ("python",)
+BACKENDS: Final[tuple[str, ...]] = ("python", "sql")
 """Every backend that must give each operator a form (see ``Operator.forms``)."""
 
 MAX_DAYS: Final = 36_525
@@ -148,68 +154,76 @@ def _table(*ops: Operator) -> dict[str, Operator]:
 OPERATORS: Final[Mapping[str, Operator]] = _table(
     Operator(
         "equals", "the fact equals the value", _EQUALITY, "scalar",
-        lambda v, c, on: bool(v == c), {"python": "v == {c}"},
+        lambda v, c, on: bool(v == c), {"python": "v == {c}", "sql": "v = c"},
     ),
     Operator(
         "not_equals", "the fact is recorded and differs from the value", _EQUALITY, "scalar",
-        lambda v, c, on: bool(v != c), {"python": "v != {c}"},
+        lambda v, c, on: bool(v != c), {"python": "v != {c}", "sql": "v <> c"},
     ),
     Operator(
         "in", "the fact is one of the listed values", _MEMBERSHIP, "scalars",
-        lambda v, c, on: v in c, {"python": "v in {c}"}, prepare=_many,
+        lambda v, c, on: v in c, {"python": "v in {c}", "sql": "any_of(v = c)"}, prepare=_many,
     ),
     Operator(
         "not_in", "the fact is recorded and none of the listed values", _MEMBERSHIP, "scalars",
-        lambda v, c, on: v not in c, {"python": "v not in {c}"}, prepare=_many,
+        lambda v, c, on: v not in c, {"python": "v not in {c}", "sql": "all_of(v <> c)"},
+        prepare=_many,
     ),
     Operator(
         "at_least", "the number is >= the value", _NUMBERS, "number",
-        lambda v, c, on: bool(v >= c), {"python": "v >= {c}"},
+        lambda v, c, on: bool(v >= c), {"python": "v >= {c}", "sql": "v >= c"},
     ),
     Operator(
         "at_most", "the number is <= the value", _NUMBERS, "number",
-        lambda v, c, on: bool(v <= c), {"python": "v <= {c}"},
+        lambda v, c, on: bool(v <= c), {"python": "v <= {c}", "sql": "v <= c"},
     ),
     Operator(
         "greater_than", "the number is > the value", _NUMBERS, "number",
-        lambda v, c, on: bool(v > c), {"python": "v > {c}"},
+        lambda v, c, on: bool(v > c), {"python": "v > {c}", "sql": "v > c"},
     ),
     Operator(
         "less_than", "the number is < the value", _NUMBERS, "number",
-        lambda v, c, on: bool(v < c), {"python": "v < {c}"},
+        lambda v, c, on: bool(v < c), {"python": "v < {c}", "sql": "v < c"},
     ),
     Operator(
         "is", "the yes/no fact is true (is: true) or false (is: false)",
-        frozenset({"bool"}), "bool", lambda v, c, on: v is c, {"python": "v is {c}"},
+        frozenset({"bool"}), "bool", lambda v, c, on: v is c,
+        {"python": "v is {c}", "sql": "v = c"},
     ),
     Operator(
         "recorded",
         "the fact is recorded (recorded: true) or not (recorded: false); never unknown",
         _ALL_KINDS, "bool", lambda v, c, on: (v is not None) is c,
-        {"python": "(v is not None) is {c}"}, prepare=_as_is, never_unknown=True,
+        {"python": "(v is not None) is {c}", "sql": "known(v) = c"},
+        prepare=_as_is, never_unknown=True,
     ),
     Operator(
         "contains", "the set holds the value", _SETS, "word",
-        lambda v, c, on: c in v, {"python": "{c} in v"},
+        lambda v, c, on: c in v, {"python": "{c} in v", "sql": "member(v, c)"},
     ),
     Operator(
         "contains_any", "the set holds at least one of the values", _SETS, "words",
-        lambda v, c, on: not c.isdisjoint(v), {"python": "not {c}.isdisjoint(v)"},
+        lambda v, c, on: not c.isdisjoint(v),
+        {"python": "not {c}.isdisjoint(v)", "sql": "any_of(member(v, c))"},
         prepare=_many,
     ),
     Operator(
         "contains_all", "the set holds every one of the values", _SETS, "words",
-        lambda v, c, on: c.issubset(v), {"python": "{c}.issubset(v)"}, prepare=_many,
+        lambda v, c, on: c.issubset(v),
+        {"python": "{c}.issubset(v)", "sql": "all_of(member(v, c))"}, prepare=_many,
     ),
     Operator(
         "size_at_least", "the set or list has at least this many members",
         frozenset({"set", "scores"}), "count",
-        lambda v, c, on: len(v) >= c, {"python": "len(v) >= {c}"}, prepare=_as_is,
+        lambda v, c, on: len(v) >= c, {"python": "len(v) >= {c}", "sql": "size(v) >= c"},
+        prepare=_as_is,
     ),
     Operator(
         "within_days", "the date lies 0 to N calendar days before the evaluation date",
         frozenset({"date"}), "days",
-        lambda v, c, on: 0 <= (on - v).days <= c, {"python": "0 <= (on - v).days <= {c}"},
+        lambda v, c, on: 0 <= (on - v).days <= c,
+        {"python": "0 <= (on - v).days <= {c}",
+         "sql": "v >= days_before(c) AND v <= evaluation_date"},
         prepare=_as_is,
     ),
 )  # fmt: skip

@@ -55,9 +55,9 @@ from pydantic import ValidationError
 
 from visitation.errors import did_you_mean
 from visitation.facts import (
+    CONSISTENCY,
     DATE_ORDER,
     FACTS,
-    FLAG_DATES,
     RULE_FACTS,
     DiagnosisGroup,
     Patient,
@@ -101,6 +101,11 @@ _FUTURE_DAYS = 31
 """How far after the evaluation date a date may lie (data entered ahead, or wrong)."""
 
 _AGE_FACTS = ("age", "birth_date")
+
+_NOT_AFTER_ON = frozenset(r.first for r in CONSISTENCY if r.kind == "not-after-on")
+"""Dates the evaluator refuses after the evaluation date: never drawn after ``on``."""
+
+_EXCLUDES = tuple(r for r in CONSISTENCY if r.kind == "excludes")
 
 _MEASURES = (
     "opioid titration",
@@ -163,14 +168,16 @@ def _ints(name: str, boundary: bool) -> st.SearchStrategy[int]:
     return st.one_of(values, st.sampled_from(sorted(edges)))
 
 
-def _dates(on: date, boundary: bool) -> st.SearchStrategy[date]:
+def _dates(on: date, boundary: bool, future: bool = True) -> st.SearchStrategy[date]:
     # An offset in days before ``on`` shrinks towards ``on`` itself.
-    values = st.integers(min_value=-_FUTURE_DAYS, max_value=_PAST_DAYS).map(
+    values = st.integers(min_value=-_FUTURE_DAYS if future else 0, max_value=_PAST_DAYS).map(
         lambda days: on - timedelta(days=days)
     )
     if not boundary:
         return values
-    edges = [on - timedelta(days=d) for d in BOUNDARY_DAYS] + [on + timedelta(days=1)]
+    edges = [on - timedelta(days=d) for d in BOUNDARY_DAYS]
+    if future:
+        edges.append(on + timedelta(days=1))
     return st.one_of(values, st.sampled_from(edges))
 
 
@@ -279,7 +286,9 @@ def fact_values(
     """Valid recorded values of one fact, as its :data:`~visitation.facts.FACTS` entry says.
 
     Integers stay within the field's ``ge``/``le`` bounds; dates lie around ``on`` (up to
-    three years before, a month after); ``birth_date`` gives an age within the bounds of
+    three years before, a month after; never after ``on`` for the dates the evaluator
+    refuses after the evaluation date, ``"not-after-on"`` in
+    :data:`~visitation.facts.CONSISTENCY`); ``birth_date`` gives an age within the bounds of
     ``age`` on ``on``; enums and sets draw from the vocabulary (sets as frozensets);
     ``eortc_items`` is a list of 15 scores (items 1-14 in 1..4, item 15 in 1..7);
     ``diagnosis_code`` is a short ICD-10-like code. With ``boundary=True`` the edges are
@@ -304,7 +313,7 @@ def fact_values(
         case "int":
             return _ints(name, boundary)
         case "date":
-            return _dates(day, boundary)
+            return _dates(day, boundary, future=name not in _NOT_AFTER_ON)
         case "enum":
             assert spec.enum_type is not None
             return st.sampled_from(_enum_members(spec.enum_type))
@@ -498,9 +507,11 @@ assert tuple(itertools.pairwise(_DATE_CHAIN)) == DATE_ORDER, DATE_ORDER
 def _consistent(values: dict[str, Any], fixed: Collection[str]) -> dict[str, Any]:
     """Make drawn facts agree with each other as :class:`Patient` requires, changing only
     facts that are not ``fixed`` (recorded before, or pinned). Dates of the referral chain
-    are clamped between the fixed ones and put in order; a false flag beside its date
-    turns true (or, when the flag is fixed, the date is left unrecorded). What is recorded
-    stays recorded, except in that last case."""
+    are clamped between the fixed ones and put in order; a false flag beside a fact it
+    excludes (``"excludes"`` in :data:`~visitation.facts.CONSISTENCY`: a date, or
+    ``gp_agrees: true`` beside ``gp_informed: false``) turns true (or, when the flag is
+    fixed, a date is left unrecorded and ``gp_agrees`` becomes false). What is recorded
+    stays recorded, except for such a date."""
     present = [n for n in _DATE_CHAIN if values.get(n) is not None]
     free = [n for n in present if n not in fixed]
     if free:
@@ -517,12 +528,14 @@ def _consistent(values: dict[str, Any], fixed: Collection[str]) -> dict[str, Any
             clamped.append(value)
         for n, value in zip(free, sorted(clamped), strict=True):
             values[n] = value
-    for flag, when in FLAG_DATES:
-        if values.get(flag) is False and values.get(when) is not None:
-            if flag not in fixed:
-                values[flag] = True
-            elif when not in fixed:
-                del values[when]
+    for rule in _EXCLUDES:
+        if rule.problem(values) is not None:
+            if rule.first not in fixed:
+                values[rule.first] = True
+            elif rule.second not in fixed and rule.value is None:
+                del values[rule.second]  # a date beside a false flag: not recorded
+            elif rule.second not in fixed:
+                values[rule.second] = not rule.value  # a GP not informed does not agree
     return values
 
 

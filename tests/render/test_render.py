@@ -15,7 +15,7 @@ from visitation.assessment import PathwayResult, RuleResult, SourceCitation
 from visitation.load import parse_ruleset
 from visitation.render import FORMATS, render
 
-MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+MINIMAL = (Path(__file__).parents[1] / "data" / "minimal.yaml").read_text(encoding="utf-8")
 ON = date(2026, 11, 23)
 EVIL = "<script>alert('x')</script> & *bold* [link](javascript:alert(1))"
 PROSE_FORMATS = ("text", "md", "html")
@@ -153,7 +153,7 @@ def test_text_verdict_lines_list_missing_facts_and_blocking_rules() -> None:
     lines = render(assessment(), "text", "en").splitlines()
     i = line_of("\n".join(lines), "Specialized (specialized)")
     assert "? indeterminate" in lines[i]
-    assert lines[i + 1].strip() == "record: prognosis, consent_referral"
+    assert lines[i + 1].strip() == "record: expected survival, consent to the referral"
     j = line_of("\n".join(lines), "Hospice (hospice)")
     assert "✗ not eligible" in lines[j]
     assert lines[j + 1].strip() == "not met: hospice.notmet"
@@ -248,7 +248,7 @@ def test_real_unknown_rule_renders_as_unknown() -> None:
     out = render(real_assessment({"age": 10}), "text", "en")
     line = out.splitlines()[line_of(out, "hospice.complex:")]
     assert "? unknown" in line and "not met" not in line
-    assert "missing: problem_domains, complex_by_clinician" in out
+    assert "missing: dimensions with problems, clinician's judgement of complexity" in out
     assert "✗ not met  hospice.adult: Adult" in out
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks (scripts; a package only so that module names are unique for mypy)."""

@@ -1,0 +1,225 @@
+"""``evaluate_cohort``: every patient of a table through one rule set's query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from visitation import CompiledRuleSet, resolve
+from visitation.cohort._engines import INPUT_TABLE, dialect_of, run
+from visitation.cohort._input import (
+    EXTRA_COLUMNS,
+    check_ids,
+    check_names,
+    read_batches,
+    to_layout,
+)
+from visitation.cohort._sql import (
+    GROUP_COLUMNS,
+    CohortQuery,
+    PathwayColumns,
+    compile_sql,
+    mask_to_facts,
+)
+
+__all__ = ["BATCH_ROWS", "CohortResult", "evaluate_cohort", "iter_cohort"]
+
+METADATA_KEYS = ("visitation.ruleset", "visitation.content_hash", "visitation.evaluated_on")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    """One row per patient: the id, every rule's and indicator's status (true met, false
+    not met, null unknown), per pathway ``verdict:<id>`` (true eligible, false not
+    eligible, null indeterminate) and ``missing:<id>`` (the facts to record, in the
+    reference evaluator's order), and the group columns (``age_band``, and
+    ``diagnosis_group`` / ``region`` when the input has them). The table's schema metadata
+    holds the rule set key, its content hash and the evaluation date."""
+
+    table: pa.Table
+    query: CohortQuery
+
+    @property
+    def ruleset_key(self) -> str:
+        return self.query.ruleset_key
+
+    @property
+    def content_hash(self) -> str:
+        return self.query.content_hash
+
+    @property
+    def on(self) -> date:
+        return self.query.on
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def summary(self) -> Any:
+        """Counts per pathway × verdict, per rule × status and per group."""
+        from visitation.cohort._summary import summarise
+
+        return summarise(self)
+
+    def write(self, path: Any) -> None:
+        """Write the table as Parquet (a temporary file renamed into place)."""
+        from visitation.cohort._output import write_parquet
+
+        write_parquet(self.table, path)
+
+
+def _as_date(on: date | str) -> date:
+    if isinstance(on, date):
+        return on
+    try:
+        return date.fromisoformat(on)
+    except (TypeError, ValueError):
+        raise ValueError(f"evaluation date must be a date or 'YYYY-MM-DD', not {on!r}") from None
+
+
+BATCH_ROWS = 1_000_000
+"""Patients per batch: a Parquet input larger than this is read and evaluated in batches."""
+
+
+def evaluate_cohort(
+    table: Any,
+    rules: str | Any = "dk-national",
+    *,
+    on: date | str,
+    engine: Any = None,
+    id_column: str = "patient_id",
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> CohortResult:
+    """Evaluate every patient of ``table`` against a rule set on a date.
+
+    ``table``: a Parquet or CSV path, a pandas or polars DataFrame, a pyarrow Table or a
+    DuckDB relation, one row per patient (``id_column`` and fact columns). ``engine``:
+    ``None`` (embedded DuckDB), a DuckDB connection, a psycopg connection or a SparkSession.
+    The whole input is checked before anything is returned (:class:`CohortInputError`).
+    """
+    parts = list(iter_cohort(table, rules, on=on, engine=engine, id_column=id_column,
+                             progress=progress, batch_rows=batch_rows))  # fmt: skip
+    if len(parts) == 1:
+        return parts[0]
+    merged = pa.concat_tables([p.table for p in parts], promote_options="default")
+    return CohortResult(
+        merged.replace_schema_metadata(parts[0].table.schema.metadata), parts[0].query
+    )
+
+
+def iter_cohort(
+    table: Any,
+    rules: str | Any = "dk-national",
+    *,
+    on: date | str,
+    engine: Any = None,
+    id_column: str = "patient_id",
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> Iterator[CohortResult]:
+    """:func:`evaluate_cohort` batch by batch (bounded memory for large Parquet inputs):
+    the ids are checked over the whole table first, each batch's values before it runs."""
+    day = _as_date(on)
+    step = progress or (lambda _: None)
+    compiled: CompiledRuleSet = resolve(rules, day)
+    step("reading")
+    dialect = dialect_of(engine)
+    queries: dict[tuple[str, ...], CohortQuery] = {}
+
+    def query_for(names: list[str]) -> CohortQuery:
+        groups = tuple(g for g in GROUP_COLUMNS if g in names)
+        if groups not in queries:
+            queries[groups] = compile_sql(compiled, day, table=INPUT_TABLE, id_column=id_column,
+                                          dialect=dialect, groups=groups)  # fmt: skip
+        return queries[groups]
+
+    def wanted(names: list[str]) -> list[str]:
+        """The input columns the query needs: the id, the facts it reads, the groups."""
+        q = query_for(names)
+        needed = facts_read(q)
+        return [n for n in names if n == id_column or n in needed or n in q.groups
+                or (n in lay_facts(q) and lay_facts(q)[n] in needed)]  # fmt: skip
+
+    names, ids, batches = read_batches(table, id_column, batch_rows, wanted)
+    query = query_for(names)
+    check_names(names, id_column, query.layout)
+    if ids is not None:
+        check_ids(ids, id_column)
+    total = 0 if ids is None else len(ids)
+    keep = [g for g in EXTRA_COLUMNS if g in query.groups]
+    needed = facts_read(query)
+    for offset, batch in batches:
+        step(f"checking patients {offset + 1}-{offset + batch.num_rows} of {total}")
+        data = to_layout(batch, id_column, query.layout, keep=keep, offset=offset,
+                         ids_checked=True, facts=needed)  # fmt: skip
+        step(f"evaluating patients {offset + 1}-{offset + batch.num_rows} of {total}")
+        yield CohortResult(assemble(query, run(query, data, engine)), query)
+
+
+def lay_facts(query: CohortQuery) -> dict[str, str]:
+    """Layout column → the fact it holds."""
+    return {c.name: c.fact for c in query.layout.columns}
+
+
+def facts_read(query: CohortQuery) -> frozenset[str]:
+    """The facts whose columns the query reads (and so the facts the input must check)."""
+    of = lay_facts(query)
+    return frozenset(of[c] for c in query.inputs if c in of)
+
+
+def assemble(query: CohortQuery, result: pa.Table) -> pa.Table:
+    """The engine's result as the documented table: booleans, missing lists, metadata."""
+    columns: dict[str, Any] = {query.id_column: result.column(query.id_column)}
+    for _, col in (*query.rules, *query.indicators):
+        columns[col] = _truth(result.column(col))
+    for p in query.pathways:
+        columns[p.verdict] = _truth(result.column(p.verdict))
+        columns[f"missing:{p.id}"] = _missing(p, result)
+    for g in query.groups:
+        columns[g] = result.column(g).cast(pa.string())
+    out = pa.table(columns)
+    meta = {
+        METADATA_KEYS[0]: query.ruleset_key,
+        METADATA_KEYS[1]: query.content_hash,
+        METADATA_KEYS[2]: query.on.isoformat(),
+    }
+    return out.replace_schema_metadata(meta)
+
+
+def _truth(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Status column as booleans (T-SQL style 1/0 are turned into true/false)."""
+    if col.type == pa.bool_():
+        return col
+    if pa.types.is_null(col.type):
+        return col.cast(pa.bool_())
+    return pc.not_equal(col, 0)
+
+
+def _missing(p: PathwayColumns, result: pa.Table) -> pa.Array:
+    """The masks of a pathway as a list of fact names per patient."""
+    n = result.num_rows
+    if not p.masks:
+        return pa.array([[] for _ in range(n)], pa.list_(pa.string()))
+    codes: pa.Array | None = None
+    uniques: list[tuple[int, ...]] = []
+    masks = [result.column(m).cast(pa.int64()).combine_chunks() for m in p.masks]
+    if len(masks) == 1:
+        encoded = pc.dictionary_encode(pc.fill_null(masks[0], 0))
+        codes = encoded.indices
+        uniques = [(v,) for v in encoded.dictionary.to_pylist()]
+    else:
+        rows = list(zip(*(m.to_pylist() for m in masks), strict=True))
+        index: dict[tuple[int, ...], int] = {}
+        ids = [index.setdefault(tuple(v or 0 for v in r), len(index)) for r in rows]
+        uniques = list(index)
+        codes = pa.array(ids, pa.int32())
+    lists = pa.array([mask_to_facts(p.occurrences, u) for u in uniques], pa.list_(pa.string()))
+    taken: pa.Array = pc.take(lists, codes)
+    return taken
