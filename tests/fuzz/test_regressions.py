@@ -21,7 +21,6 @@ MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
 EXAMPLE = (ROOT / "examples" / "eligible-cancer-hospice.yaml").read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 3 (check.py: a source id that is a mapping)")
 def test_a_source_id_that_is_a_mapping_is_a_diagnostic() -> None:
     """Fuzz seed 1277: ``sources: [{id: {x: 1}}]`` beside another schema error is
     reported, not a TypeError (unhashable type: 'dict') from check_parts."""
@@ -30,14 +29,12 @@ def test_a_source_id_that_is_a_mapping_is_a_diagnostic() -> None:
     assert [d.code for d in visitation.check_text(text)] != []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 3 (_yaml.py: integers over 4,300 digits)")
 def test_an_integer_of_5000_digits_is_a_diagnostic() -> None:
     """A rule literal of 5,000 digits is reported, not a ValueError from int()."""
     text = MINIMAL.replace("at_least: 18}", "at_least: " + "9" * 5000 + "}")
     assert visitation.check_text(text) != []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 7 (control characters reach text output)")
 def test_patient_free_text_with_controls_renders_as_plain_text(tmp_path: Path) -> None:
     """Fuzz seed 1435: ESC, backspace and C1 controls in ``measures_tried`` do not reach
     the text, Markdown or HTML output."""
@@ -49,7 +46,6 @@ def test_patient_free_text_with_controls_renders_as_plain_text(tmp_path: Path) -
         check_rendered(fmt, a.render(fmt))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 7 (rule titles with C1 controls)")
 def test_a_rule_title_with_a_c1_control_renders_as_plain_text() -> None:
     """Fuzz seed 1475: U+009B (the one-byte CSI) in a rule title is not in the text output."""
     text = MINIMAL.replace("en: Adult}", 'en: "Adult\\x9b31m"}')
