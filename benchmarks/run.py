@@ -71,7 +71,7 @@ def raw_patient(rng: random.Random) -> dict[str, Any]:
         return rng.random() < p
 
     age = rng.randint(15, 17) if yes(0.03) else rng.randint(18, 99)
-    screened = rng.randint(0, 85) if yes(0.8) else rng.choice([-2, 91, 120, 200])
+    screened = rng.randint(0, 85) if yes(0.8) else rng.choice([0, 91, 120, 200])
     return {
         "age": age,
         "diagnosis_group": rng.choice(GROUPS),

@@ -75,8 +75,9 @@ def test_evaluation_dates_outside_the_range_are_refused(on: str | date) -> None:
 @pytest.mark.parametrize("on", [EARLIEST, LATEST])
 def test_every_bundled_rule_set_evaluates_at_both_ends_of_the_range(on: date) -> None:
     """Every bundled rule set evaluates on the first and the last date the library accepts,
-    with every date fact at the far ends of the calendar."""
-    far = {"eortc_date": date.min, "advice_date": date.max, "terminal_declaration_date": date.min}
+    with date facts at the far start of the calendar (a date after the evaluation date is
+    refused as a contradiction)."""
+    far = {"eortc_date": date.min, "advice_date": date.min, "terminal_declaration_date": date.min}
     for info in visitation.list_rulesets():
         a = visitation.evaluate(far, info.key, on=as_date(on))
         assert a.evaluated_on == on

@@ -59,6 +59,7 @@ from visitation.errors import (
 )
 from visitation.evaluate import as_date
 from visitation.render import formats, render
+from visitation.render.escape import visible
 
 __all__ = [
     "EXIT_CODES",
@@ -369,7 +370,7 @@ def _write(text: str, stream: TextIO | None = None) -> None:
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"{PROG}: warning: {message}\n")
+    sys.stderr.write(visible(f"{PROG}: warning: {message}") + "\n")
 
 
 def _rules_spec(text: str) -> str | Path:
@@ -439,7 +440,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         source = _source_text(path) if any(d.line is not None for d in diagnostics) else None
         for d in diagnostics:
             shown = d.render(source)
-            _write(shown + ("\n\n" if "\n" in shown else ""))
+            _write(visible(shown) + ("\n\n" if "\n" in shown else ""))
         file_errors = sum(d.severity == "error" for d in diagnostics)
         errors += file_errors
         warnings += len(diagnostics) - file_errors
@@ -532,9 +533,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _error(message: str, details: Sequence[str] = ()) -> None:
-    sys.stderr.write(f"{PROG}: error: {message}\n")
+    """An error on standard error; text from the input (keys, values) may hold control or
+    bidi characters, which are made visible, never sent to the terminal."""
+    sys.stderr.write(visible(f"{PROG}: error: {message}") + "\n")
     for line in details:
-        sys.stderr.write(f"{line}\n")
+        sys.stderr.write(visible(line) + "\n")
 
 
 def _report_diagnostics(what: str, exc: RuleFileError | PatientFileError) -> None:

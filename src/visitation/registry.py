@@ -119,7 +119,7 @@ class Library:
         roots += [Path(d) for d in dirs]
         self._files = _find_files(roots)
         self._what = "bundled rule set" if roots == [bundled_rules_dir()] else "rule set"
-        self._loaded: Lru[Path, CheckedRuleSet] = Lru(max(256, max_programs))
+        self._loaded: Lru[tuple[Path, int, int], CheckedRuleSet] = Lru(max(256, max_programs))
         self._checked: Lru[str, CheckedRuleSet] = Lru(max_programs)
         self._programs: Lru[str, CompiledRuleSet] = Lru(max_programs)
         self._by_identity: Lru[int, tuple[RuleSet, CompiledRuleSet]] = Lru(2 * max_programs)
@@ -128,7 +128,12 @@ class Library:
     # -- files -------------------------------------------------------------------------
 
     def _load(self, path: Path) -> CheckedRuleSet:
-        found = self._loaded.get_or_make(path, lambda: load_checked_file(path))
+        try:  # a file rewritten in place is read again: the key holds its time and size
+            st = path.stat()
+            key: tuple[Path, int, int] = (path, st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = (path, -1, -1)  # unreadable: load_checked_file reports it
+        found = self._loaded.get_or_make(key, lambda: load_checked_file(path))
         self._checked.put(found.content_hash, found)
         return found
 

@@ -55,10 +55,6 @@ def test_a_rule_title_with_a_c1_control_renders_as_plain_text() -> None:
     check_rendered("text", a.render("text"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not in issue 8's list: diagnostics echo the input's bidi controls to stderr",
-)
 def test_diagnostics_on_stderr_hold_no_bidi_controls(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,10 +66,6 @@ def test_diagnostics_on_stderr_hold_no_bidi_controls(
     assert controls(capsys.readouterr().err) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not in issue 8's list: Library caches a rule file by path, so an edited file is stale",
-)
 def test_a_rule_file_edited_in_place_is_read_again(tmp_path: Path) -> None:
     """Found by the in-process CLI: after a rule file is rewritten at the same path, the
     default library evaluates the new content (here: now invalid), not the cached one."""
