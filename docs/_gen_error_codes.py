@@ -64,6 +64,7 @@ SECTIONS = {
     ),
     "schema": ("Schema (rule files and patient files)", ""),
     "patient": ("Patient facts", ""),
+    "fhir": ("FHIR input and the FHIR mapping file (visitation.fhir)", ""),
     "check": (
         "Checks beyond the schema (rule files)",
         "`never-met` is found by searching the boundary values of every literal in the rule "

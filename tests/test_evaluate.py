@@ -102,13 +102,21 @@ def test_operators(when: str, facts: dict[str, Any], expected: str) -> None:
     assert status(when, facts) == expected
 
 
-@pytest.mark.parametrize(
-    ("days_before", "expected"), [(0, "met"), (30, "met"), (31, "not_met"), (-1, "not_met")]
-)
+@pytest.mark.parametrize(("days_before", "expected"), [(0, "met"), (30, "met"), (31, "not_met")])
 def test_within_days_counts_calendar_days(days_before: int, expected: str) -> None:
-    """within_days: N includes the evaluation day and the day N calendar days before; not the future."""
+    """within_days: N includes the evaluation day and the day N calendar days before."""
     day = date.fromordinal(ON.toordinal() - days_before)
     assert status("{fact: eortc_date, within_days: 30}", {"eortc_date": day}) == expected
+
+
+def test_within_days_holds_for_a_future_date_of_a_fact_that_may_lie_ahead() -> None:
+    """A date the facts may hold after the evaluation date (the first contact) is outside
+    any window before it; a screening after the evaluation date is refused instead."""
+    later = date.fromordinal(ON.toordinal() + 1)
+    facts = {"referral_received_on": ON, "first_contact_on": later}
+    assert status("{fact: first_contact_on, within_days: 30}", facts) == "not_met"
+    with pytest.raises(visitation.PatientFileError, match="after the evaluation date"):
+        status("{fact: eortc_date, within_days: 30}", {"eortc_date": later})
 
 
 @pytest.mark.parametrize(

@@ -229,7 +229,7 @@ def test_purity(key: str, data: st.DataObject) -> None:
     order = data.draw(st.permutations(range(len(group))), label="order")
     other = data.draw(st.sampled_from(KEYS), label="interleaved rule set")
     for i in order:
-        evaluate(group[i], other)  # another rule set evaluated in between leaves no trace
+        visitation.evaluate(group[i], other, on=on)  # another rule set in between leaves no trace
         assert evaluate(group[i], key).to_json() == first[i]
     for patient, text in zip(group, first, strict=True):
         as_data = patient.model_dump(mode="json", exclude_none=True)

@@ -30,7 +30,7 @@ from visitation.errors import (
 )
 from visitation.evaluate import CoreResult, evaluate, evaluate_core
 from visitation.explanation import Explainer, explain
-from visitation.facts import FACTS, RULE_FACTS, FactSpec, Patient, facts_of
+from visitation.facts import CONSISTENCY, FACTS, RULE_FACTS, FactSpec, Patient, check_on, facts_of
 from visitation.load import check_file, check_text, load_ruleset_file
 from visitation.logic import interpreter
 from visitation.operators import BACKENDS, OPERATORS, Operator
@@ -47,6 +47,7 @@ from visitation.ruleset import RuleSet
 
 __all__ = [
     "BACKENDS",
+    "CONSISTENCY",
     "FACTS",
     "OPERATORS",
     "RULE_FACTS",
@@ -76,6 +77,7 @@ __all__ = [
     "VisitationError",
     "__version__",
     "check_file",
+    "check_on",
     "check_text",
     "checked",
     "compile_ruleset",

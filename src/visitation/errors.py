@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
-Section = Literal["file", "schema", "patient", "check"]
+Section = Literal["file", "schema", "patient", "check", "fhir"]
 
 
 class Code(enum.StrEnum):
@@ -93,6 +93,20 @@ class Code(enum.StrEnum):
     CHANGES_VERSION = "changes-version"
     UNKNOWN_RULE_ID = "unknown-rule-id"
     FILE_NAME = "file-name"
+    # FHIR input and the FHIR mapping file (visitation.fhir)
+    NOT_A_BUNDLE = "not-a-bundle"
+    BUNDLE_TOO_LARGE = "bundle-too-large"
+    JSON_ENCODING = "json-encoding"
+    FHIR_MALFORMED = "fhir-malformed"
+    FHIR_VERSION = "fhir-version"
+    FHIR_INVALID = "fhir-invalid"
+    SEVERAL_PATIENTS = "several-patients"
+    INVALID_FACT = "invalid-fact"
+    INVALID_CODE = "invalid-code"
+    UNKNOWN_SYSTEM = "unknown-system"
+    INVALID_RANGE = "invalid-range"
+    DUPLICATE_ID = "duplicate-id"
+    FACT_KIND = "fact-kind"
 
     @property
     def doc(self) -> CodeDoc:
@@ -278,6 +292,57 @@ _DOCS: dict[Code, CodeDoc] = {
     Code.FILE_NAME: CodeDoc(
         "check",
         "a file named `<version>.yaml` states another family or version than its path",
+    ),
+    Code.NOT_A_BUNDLE: CodeDoc(
+        "fhir",
+        "the FHIR input is not a Bundle (or a CDS Hooks prefetch of resources)",
+        "pass a Bundle (searchset, collection) of one patient's resources",
+    ),
+    Code.BUNDLE_TOO_LARGE: CodeDoc(
+        "fhir", "the FHIR bundle is over the size limit (50 MiB)", "send one patient's resources"
+    ),
+    Code.JSON_ENCODING: CodeDoc("fhir", "the FHIR JSON is not UTF-8", "send UTF-8 JSON"),
+    Code.FHIR_MALFORMED: CodeDoc(
+        "fhir",
+        "an element of a resource has the wrong shape or type (entry, resource, path)",
+        "fix the element named",
+    ),
+    Code.FHIR_VERSION: CodeDoc(
+        "fhir",
+        "a resource has a shape of another FHIR version (R5, STU3), not R4",
+        "send FHIR R4 (4.0.1) resources",
+    ),
+    Code.FHIR_INVALID: CodeDoc(
+        "fhir",
+        "strict validation with fhir.resources R4B refused an element (validate=True)",
+        "fix the element named",
+    ),
+    Code.SEVERAL_PATIENTS: CodeDoc(
+        "fhir",
+        "the bundle holds several patients, or resources of another patient",
+        "send one patient's resources",
+    ),
+    Code.INVALID_FACT: CodeDoc(
+        "fhir",
+        "a value read from a resource is not a valid value of its fact",
+        "fix the resource, or the mapping entry",
+    ),
+    Code.INVALID_CODE: CodeDoc("fhir", "the mapping file names a code it cannot read", "fix it"),
+    Code.UNKNOWN_SYSTEM: CodeDoc(
+        "fhir",
+        "the mapping file names a code system alias it does not define",
+        "define it under 'systems' (the did-you-mean may help)",
+    ),
+    Code.INVALID_RANGE: CodeDoc(
+        "fhir",
+        "the mapping file states an ICD-10 range it cannot read",
+        "write an ICD-10 category or range such as C00-C97",
+    ),
+    Code.DUPLICATE_ID: CodeDoc("fhir", "the mapping file uses an entry id twice", "rename one"),
+    Code.FACT_KIND: CodeDoc(
+        "fhir",
+        "a mapping entry reads a value of another kind than its fact",
+        "match the value type to the fact's kind",
     ),
 }
 

@@ -191,7 +191,7 @@ class _RuleExplainer:
     """One rule's RuleResult from the values of the facts it depends on."""
 
     __slots__ = (
-        "_evidence", "_fixed", "_rule", "_templates", "dated", "key", "memo", "names",
+        "_evidence", "_fixed", "_rule", "_static", "_templates", "dated", "key", "memo", "names",
     )  # fmt: skip
 
     def __init__(
@@ -238,8 +238,23 @@ class _RuleExplainer:
         }
         """Truth → [(language, the template split into text, placeholder, text, …)]."""
         self._evidence = tuple(
-            (name, DERIVATIONS[name].inputs if name in DERIVATIONS else ()) for name in rule.facts
+            (
+                name,
+                DERIVATIONS[name].inputs if name in DERIVATIONS else (),
+                name in FACTS and FACTS[name].kind in ("bool", "int", "text"),
+            )
+            for name in rule.facts
         )
+        """(fact, inputs when derived, whether its value is already its JSON form)."""
+        self._static: dict[Truth, FrozenDict[str, str] | None] = {
+            truth: (
+                FrozenDict({k: parts[0] for k, parts in split})
+                if all(len(parts) == 1 for _, parts in split)
+                else None
+            )
+            for truth, split in self._templates.items()
+        }
+        """Truth → the explanation when its templates have no placeholders (shared)."""
 
     def result(self, facts: Facts, on: date, truth: Truth, *, test: bool = False) -> RuleResult:
         """The result for these facts; ``truth`` is the rule's recorded truth (or, with
@@ -258,32 +273,56 @@ class _RuleExplainer:
         return hit
 
     def _build(self, facts: Facts, on: date, truth: Truth) -> RuleResult:
-        return _construct(
-            RuleResult,
+        fixed = self._fixed
+        explanation = self._static[truth]
+        if explanation is None:  # the template has placeholders: fill them in
+            explanation = FrozenDict(
+                {k: _fill(parts, facts, on, k) for k, parts in self._templates[truth]}
+            )
+        missing = _NO_MISSING if truth is not None else FrozenList(self._rule.missing(facts, on))
+        model = RuleResult.__new__(RuleResult)
+        _set(  # every field, in the model's order (see _construct)
+            model,
+            "__dict__",
             {
-                **self._fixed,
+                "id": fixed["id"],
+                "group": fixed["group"],
+                "title": fixed["title"],
                 "status": _STATUS[truth],
-                "explanation": FrozenDict(
-                    {k: _fill(parts, facts, on, k) for k, parts in self._templates[truth]}
-                ),
+                "explanation": explanation,
                 "evidence": self._evidence_of(facts, on),
-                "missing": FrozenList([] if truth is not None else self._rule.missing(facts, on)),
+                "missing": missing,
+                "source": fixed["source"],
+                "provenance": fixed["provenance"],
+                "rationale": fixed["rationale"],
             },
         )
+        _set(model, "__pydantic_fields_set__", _FIELDS[RuleResult])
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
+        return model
 
     def _evidence_of(self, facts: Facts, on: date) -> FrozenDict[str, Any]:
         """Recorded facts the rule refers to, as JSON values; a derived fact names its inputs."""
         evidence: dict[str, Any] = {}
-        for name, inputs in self._evidence:
-            value = fact_value(facts, name, on)
-            if value is not None:
-                evidence[name] = _evidence_value(value)
-            if inputs and facts.get(name) is None:  # derived: its recorded inputs
+        get = facts.get
+        for name, inputs, plain in self._evidence:
+            value = get(name)
+            if value is None and inputs:  # derived: computed, and its recorded inputs named
+                value = fact_value(facts, name, on)
+                if value is not None:
+                    evidence[name] = value if plain else _evidence_value(value)
                 for source in inputs:
-                    recorded = facts.get(source)
+                    recorded = get(source)
                     if recorded is not None:
                         evidence[source] = _evidence_value(recorded)
+            elif value is not None:
+                evidence[name] = value if plain else _evidence_value(value)
         return FrozenDict(evidence)
+
+
+_NO_MISSING: Final = FrozenList[str]()
+"""The missing facts of a definite result: none (one shared, read-only empty list)."""
 
 
 def _evidence_value(value: Any) -> Any:

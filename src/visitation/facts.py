@@ -26,7 +26,6 @@ __all__ = [
     "CONSISTENCY",
     "DATE_ORDER",
     "DERIVATIONS",
-    "DERIVED_FACTS",
     "FACTS",
     "FLAG_DATES",
     "RULE_FACTS",
@@ -577,9 +576,6 @@ DERIVATIONS: Mapping[str, Derivation] = {
 }
 """Facts the evaluator derives: ``age`` (when only the birth date is recorded) and
 ``reception_wait_days`` (never recorded itself)."""
-
-DERIVED_FACTS: frozenset[str] = frozenset(DERIVATIONS)
-"""The names of the derived facts."""
 
 RULE_FACTS: Mapping[str, FactSpec] = {
     **FACTS,

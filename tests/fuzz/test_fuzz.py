@@ -147,7 +147,12 @@ def test_the_pool_reports_an_input_over_the_memory_limit() -> None:
     big = Input("patient", ".yaml", f"age: 70\nmeasures_tried:\n{items}".encode(), "big")
     limit = 8 * 2**20  # beyond what the worker holds when it starts
     (only,) = run_seeds(
-        [0], jobs=1, memory_limit=limit, patients=[visitation.Patient()], make=lambda _: big
+        [0],
+        jobs=1,
+        memory_limit=limit,
+        time_limit=60.0,  # only memory is under test (coverage tracing makes CPU time long)
+        patients=[visitation.Patient()],
+        make=lambda _: big,
     )
     assert only[1].status == "over_memory", only[1].detail
 

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from visitation import FACTS
+from visitation import CONSISTENCY, FACTS
 
 __all__ = ["DIAGNOSIS_MIX", "REGIONS", "REGION_SHARES", "YES_SHARES", "synthetic"]
 
@@ -204,6 +204,7 @@ def synthetic(
     for name, spec in FACTS.items():  # a choice added to the facts later: uniform (assumed)
         if name not in cols and spec.kind == "enum":
             cols[name] = choice(dict.fromkeys(spec.vocabulary, 1.0))
+    _keep_consistent(cols)
     facts = {k: cols[k] for k in FACTS if k in cols}  # a fact not generated: not recorded
     ordered = {id_column: cols[id_column], **facts, "region": cols["region"]}
     table = pa.table(ordered)
@@ -214,6 +215,27 @@ def synthetic(
 
     # a free-text set keeps only its size: its member columns depend on the rule set
     return to_layout(table, id_column, layout(), keep=["region"])
+
+
+def _keep_consistent(cols: dict[str, pa.Array]) -> None:
+    """Leave unrecorded what the core's consistency table forbids beside a false yes/no fact
+    (``gp_agrees: true`` beside ``gp_informed: false``, consent by proxy beside
+    ``lacks_capacity: false``, ...), so that every synthetic patient is a valid Patient."""
+    for rule in CONSISTENCY:
+        if rule.kind != "excludes" or rule.first not in cols or rule.second not in cols:
+            continue
+        first = cols[rule.first].to_numpy(zero_copy_only=False)
+        second = cols[rule.second]
+        present = ~second.is_null().to_numpy(zero_copy_only=False)
+        if rule.value is not None:
+            present &= pc.fill_null(pc.equal(second, rule.value), False).to_numpy(
+                zero_copy_only=False
+            )
+        clash = (first == False) & present  # noqa: E712 - an object array of True/False/None
+        if clash.any():
+            cols[rule.second] = pc.if_else(
+                pa.array(clash), pa.nulls(len(clash), second.type), second
+            )
 
 
 def _sets(

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from visitation import FACTS, Diagnostic, Patient
+from visitation import FACTS, Code, Diagnostic, Patient
 from visitation.fhir._codes import group_of_icd10, icd10_from_sks, normalise_icd10, parse_fhir_date
 from visitation.fhir._mapping import Coding, Mapping, MappingEntry
 from visitation.fhir._model import (
@@ -336,7 +336,7 @@ class _Walk:
                 None,
                 "(top level)",
                 f"a Bundle is a JSON object, not {_json_type(data)}",
-                "not-a-bundle",
+                Code.NOT_A_BUNDLE,
             )
             return []
         rtype = data.get("resourceType")
@@ -355,7 +355,7 @@ class _Walk:
                 "resourceType",
                 f"not a Bundle (resourceType is {shown}); send a Bundle "
                 "(searchset, collection, ...) or a CDS Hooks prefetch object",
-                "not-a-bundle",
+                Code.NOT_A_BUNDLE,
             )
             return []
         return self.bundle(data, "")
@@ -487,7 +487,7 @@ class _Walk:
             res,
             element,
             "exists only in FHIR R5; this reader takes FHIR R4 (4.0.1) and R4B bundles",
-            "fhir-version",
+            Code.FHIR_VERSION,
         )
 
     # ---------------------------------------------------------------- pass 2: resources
@@ -810,7 +810,7 @@ class _Walk:
         ):
             if isinstance(data.get(key), str):
                 why = "is a plain code: that is FHIR STU3; this reader takes FHIR R4 and R4B"
-                self.fail(res, f"Condition.{key}", why, "fhir-version")
+                self.fail(res, f"Condition.{key}", why, Code.FHIR_VERSION)
                 return
             for _, _system, code, _ in self.codings(res, data.get(key), f"Condition.{key}"):
                 if code in bad:

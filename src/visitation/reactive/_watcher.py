@@ -27,7 +27,7 @@ from typing import Any, Self
 
 from pydantic import ValidationError
 
-from visitation import CompiledRuleSet, Patient, RuleSet, facts_of, resolve
+from visitation import CompiledRuleSet, Patient, RuleSet, check_on, facts_of, resolve
 from visitation.reactive._emitted import (
     EVENT_OF_VERDICT,
     Emitted,
@@ -330,6 +330,13 @@ class Watcher(ABC):
             if fld is None:
                 message = f"the patient's facts would contradict each other: {message}"
             raise EventError(message, line=ev.line, field=fld) from None
+        problems = check_on(patient, ev.time.date())
+        if problems:  # a screening dated after the event, ...: the core refuses it too
+            raise EventError(
+                f"the patient's facts contradict the event's date: {problems[0].message}",
+                line=ev.line,
+                field=None,
+            )
         facts = facts_of(patient)
         # every field not in `base` is None: none has a default
         return patient, {k: v for k in base if (v := facts[k]) is not None}
