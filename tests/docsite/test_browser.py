@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import html
 
+import pytest
+
 import visitation
 from docsite.conftest import ROOT, Browser, Built, Served
 from visitation.render.labels import LABELS
+
+pytestmark = pytest.mark.xdist_group("docsite")  # one site build and one browser
 
 ON = "2026-11-23"
 

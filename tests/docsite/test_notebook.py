@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from docsite.conftest import ROOT, Built
+
+pytestmark = pytest.mark.xdist_group("docsite")  # one site build and one browser
 
 NOTEBOOK = "notebooks/author.ipynb"
 SECTIONS = [

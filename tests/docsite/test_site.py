@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from docsite.conftest import ROOT, Built
+
+pytestmark = pytest.mark.xdist_group("docsite")  # one site build and one browser
 
 
 def _nav_pages() -> list[str]:
