@@ -44,6 +44,7 @@ from visitation.registry import (
     resolve,
 )
 from visitation.ruleset import RuleSet
+from visitation.why_not import FactChange, Suggestion, WhyNot, why_not
 
 __all__ = [
     "BACKENDS",
@@ -59,6 +60,7 @@ __all__ = [
     "CoreResult",
     "Diagnostic",
     "Explainer",
+    "FactChange",
     "FactSpec",
     "Library",
     "NoRuleSetInForce",
@@ -73,8 +75,10 @@ __all__ = [
     "RuleSetInfo",
     "SourceCitation",
     "Span",
+    "Suggestion",
     "UnknownRuleSet",
     "VisitationError",
+    "WhyNot",
     "__version__",
     "check_file",
     "check_on",
@@ -96,4 +100,5 @@ __all__ = [
     "load_ruleset",
     "load_ruleset_file",
     "resolve",
+    "why_not",
 ]
