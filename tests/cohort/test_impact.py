@@ -200,3 +200,24 @@ def test_the_function_and_its_module_are_both_callable(cohort: pa.Table) -> None
         ),
         ImpactReport,
     )
+
+
+def test_the_command_prints_the_report(
+    cohort: pa.Table, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``visitation impact A B COHORT`` prints the report; bad input gets the usual codes."""
+    import pyarrow.parquet as pq
+
+    from visitation.cli import main
+
+    path = tmp_path / "cohort.parquet"
+    pq.write_table(cohort, path)
+    a, b = PAIRS[1]
+    assert main(["impact", a, b, str(path), "--on", ON.isoformat(), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["matrices"] == impact(cohort, a, b, on=ON).to_dict()["matrices"]
+    assert main(["impact", a, b, str(path), "--on", ON.isoformat(), "--by", "region"]) == 0
+    assert "net referrals by region" in capsys.readouterr().out
+    assert main(["impact", a, b, str(tmp_path / "absent.parquet"), "--on", "2026-12-01"]) == 4
+    assert "no such file" in capsys.readouterr().err
+    assert main(["impact", a, "no-such-family", str(path), "--on", "2026-12-01"]) == 5
