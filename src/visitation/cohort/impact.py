@@ -414,7 +414,7 @@ def _report(
             ).combine_chunks()
             labels = [str(v) for v in enc.dictionary.to_pylist()]
             order = sorted(range(len(labels)), key=lambda k: labels[k])
-            rank = np.empty(len(labels), dtype=np.int64)
+            rank = np.empty(len(labels), dtype=np.intp)
             rank[order] = np.arange(len(labels))
             groups[g] = ([labels[k] for k in order], rank[enc.indices.to_numpy()])
     region = groups.get("region")
@@ -422,11 +422,11 @@ def _report(
     breakdown: list[dict[str, Any]] = []
     movers: list[dict[str, Any]] = []
     net: list[dict[str, Any]] = []
-    region_labels, region_codes = region if region is not None else ([ALL], np.zeros(n, np.int64))
+    region_labels, region_codes = region if region is not None else ([ALL], np.zeros(n, np.intp))
     for p in common:
         va = _codes(res_a.column(f"verdict:{p}"))
         vb = _codes(res_b.column(f"verdict:{p}"))
-        cell = va.astype(np.int64) * 3 + vb
+        cell = va.astype(np.intp) * 3 + vb
         matrices[p] = np.bincount(cell, minlength=9).reshape(3, 3).tolist()
         for g, (labels, codes) in groups.items():
             counts = np.bincount(codes * 9 + cell, minlength=len(labels) * 9).reshape(-1, 3, 3)
@@ -444,23 +444,30 @@ def _report(
                             }
                         )
         movers += _movers(
-            p, ca, cb, dict(ca.pathways)[p], dict(cb.pathways)[p], same, va != vb, res_a, res_b
+            p,
+            ca,
+            cb,
+            dict(ca.pathways)[p],
+            dict(cb.pathways)[p],
+            same,
+            np.flatnonzero(va != vb),
+            res_a,
+            res_b,
         )
         k = len(region_labels)
-        ea = np.bincount(region_codes, weights=(va == 0), minlength=k)
-        eb = np.bincount(region_codes, weights=(vb == 0), minlength=k)
-        gained = np.bincount(region_codes, weights=(va != 0) & (vb == 0), minlength=k)
-        lost = np.bincount(region_codes, weights=(va == 0) & (vb != 0), minlength=k)
+        per_region = np.bincount(region_codes * 9 + cell, minlength=k * 9).reshape(-1, 3, 3)
         for r, label in enumerate(region_labels):
+            m = per_region[r]
+            ea, eb = int(m[0].sum()), int(m[:, 0].sum())
             net.append(
                 {
                     "region": label,
                     "pathway": p,
-                    "eligible_a": int(ea[r]),
-                    "eligible_b": int(eb[r]),
-                    "gained": int(gained[r]),
-                    "lost": int(lost[r]),
-                    "net": int(eb[r]) - int(ea[r]),
+                    "eligible_a": ea,
+                    "eligible_b": eb,
+                    "gained": int(m[1:, 0].sum()),
+                    "lost": int(m[0, 1:].sum()),
+                    "net": eb - ea,
                 }
             )
     return ImpactReport(
@@ -496,19 +503,19 @@ def _movers(
     res_b: pa.Table,
 ) -> list[dict[str, Any]]:
     """Which rules moved the movers (see the module docstring), largest count first."""
-    if not moved.any():
+    if not len(moved):
         return []
+    rows = pa.array(moved)
     rules_a = [ca.rules[i].rule.id for i in req_a]
     rules_b = [cb.rules[i].rule.id for i in req_b]
     matched = [r for r in rules_a if r in rules_b] if same else []
     out: list[dict[str, Any]] = []
 
     def status(res: pa.Table, rule: str) -> np.ndarray[Any, Any]:
-        rows: np.ndarray[Any, Any] = _codes(res.column(rule))[moved]  # the movers' rows only
-        return rows
+        return _codes(res.column(rule).take(rows))  # the movers' rows only
 
     for rule in matched:
-        cell = status(res_a, rule).astype(np.int64) * 3 + status(res_b, rule)
+        cell = status(res_a, rule).astype(np.intp) * 3 + status(res_b, rule)
         counts = np.bincount(cell, minlength=9).reshape(3, 3)
         for i, sa in enumerate(STATUSES):
             for j, sb in enumerate(STATUSES):
