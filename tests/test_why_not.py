@@ -12,11 +12,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import visitation
-from visitation import FactChange, Patient, WhyNot, check_on, evaluate, facts_of, why_not
-from visitation.testing import complete_patients, patients
+from visitation import (
+    CompiledRuleSet,
+    FactChange,
+    Patient,
+    WhyNot,
+    check_on,
+    evaluate,
+    facts_of,
+    why_not,
+)
+from visitation.testing import complete_patients, patients, rule_sets
 from visitation.why_not import FIXED
 
 ON = date(2026, 11, 23)
+Rules = str | CompiledRuleSet
 RULES = [
     "dk-national@1.0.0",
     "dk-national@2.0.0",
@@ -56,11 +66,11 @@ def _applied(patient: Patient, changes: tuple[FactChange, ...]) -> Patient | Non
     return None if check_on(changed, ON) else changed
 
 
-def _eligible(patient: Patient | None, rules: str, pathway: str) -> bool:
+def _eligible(patient: Patient | None, rules: Rules, pathway: str) -> bool:
     return patient is not None and evaluate(patient, rules, on=ON).verdicts[pathway] == "eligible"
 
 
-def check_suggestions(patient: Patient, rules: str, pathway: str) -> WhyNot:
+def check_suggestions(patient: Patient, rules: Rules, pathway: str) -> WhyNot:
     """The why-not property, for one patient and pathway."""
     result = why_not(patient, rules, pathway, on=ON)
     verdict = evaluate(patient, rules, on=ON).verdicts[pathway]
@@ -81,7 +91,12 @@ def check_suggestions(patient: Patient, rules: str, pathway: str) -> WhyNot:
         for k in range(1, len(s.changes)):
             for part in itertools.combinations(s.changes, k):
                 assert not _eligible(_applied(patient, part), rules, pathway), (s.text, part)
-        assert set(s.text) == set(visitation.load_ruleset(rules).languages)
+        languages = (
+            rules.ruleset.languages
+            if isinstance(rules, CompiledRuleSet)
+            else (visitation.load_ruleset(rules).languages)
+        )
+        assert set(s.text) == set(languages)
     for x, y in itertools.permutations(sets, 2):
         assert not x <= y, "suggestions are minimal: no one's facts contain another's"
     return result
@@ -97,6 +112,22 @@ def test_every_suggestion_makes_the_pathway_eligible_and_no_proper_subset_does(
 ) -> None:
     """Applying a suggestion gives a valid patient who is eligible; no part of it does."""
     check_suggestions(patient, *target)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rs=rule_sets(),
+    people=st.lists(st.one_of(patients(on=ON), complete_patients(on=ON)), min_size=1, max_size=3),
+    pathway=st.sampled_from(["one", "both"]),
+)
+def test_the_property_holds_on_generated_rule_sets(
+    rs: visitation.RuleSet, people: list[Patient], pathway: str
+) -> None:
+    """On generated rule sets too (any operator, definitions, negations), every suggestion
+    makes the pathway eligible and no proper subset of it does."""
+    program = visitation.compile_ruleset(rs)
+    for patient in people:
+        check_suggestions(patient, program, pathway)
 
 
 def test_synthetic_patients_get_verified_suggestions() -> None:

@@ -73,6 +73,10 @@ FIXED: Final = frozenset({"age", "birth_date"})
 """Recorded facts a suggestion never changes (``age`` may be added when neither is
 recorded)."""
 
+_SORTED_UP_TO: Final = 4096
+"""Combinations of one set of facts up to this many are tried nearest first (by the sum
+of each value's rank); more are tried in order, the first fact's values varying slowest."""
+
 _VERDICTS: Final = {True: "eligible", False: "not_eligible", None: "indeterminate"}
 
 
@@ -399,7 +403,11 @@ class _Search:
         """The nearest values of the facts ``combo`` that make the pathway eligible."""
         touched = [cr.test for cr, d in zip(self.rules, self.deps, strict=True) if d & set(combo)]
         domains = [self.domains[f] for f in combo]
-        ranked = sorted(itertools.product(*(range(len(d)) for d in domains)), key=sum)
+        combos = itertools.product(*(range(len(d)) for d in domains))
+        size = 1
+        for d in domains:
+            size *= len(d)
+        ranked = sorted(combos, key=sum) if size <= _SORTED_UP_TO else combos
         for ranks in ranked:
             if self.trials >= MAX_TRIALS:
                 self.bounded = True
