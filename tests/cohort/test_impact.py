@@ -221,3 +221,11 @@ def test_the_command_prints_the_report(
     assert main(["impact", a, b, str(tmp_path / "absent.parquet"), "--on", "2026-12-01"]) == 4
     assert "no such file" in capsys.readouterr().err
     assert main(["impact", a, "no-such-family", str(path), "--on", "2026-12-01"]) == 5
+
+
+def test_postgres_gives_the_same_report(postgres: Any) -> None:
+    """On PostgreSQL (rows in the engine's order, aligned by id) the report is the same."""
+    table = synthetic(150, seed=9, on=ON)
+    a, b = PAIRS[1]
+    here, there = impact(table, a, b, on=ON), impact(table, a, b, on=ON, engine=postgres)
+    assert there.to_dict() == here.to_dict()

@@ -334,10 +334,22 @@ def impact(
         else to_layout(table, id_column, qb.layout, keep=keep, ids_checked=True, facts=need)
     )
     used = {p: dict(ca.pathways)[p] for p in common}, {p: dict(cb.pathways)[p] for p in common}
-    res_a = run(_trimmed(qa, ca, used[0], groups=True), data_a, engine)
-    res_b = run(_trimmed(qb, cb, used[1], groups=False), data_b, engine)
+    own = engine is None or engine == "duckdb"  # one embedded connection for both queries
+    con = _duckdb_connect() if own else engine
+    try:
+        res_a = run(_trimmed(qa, ca, used[0], groups=True), data_a, con)
+        res_b = run(_trimmed(qb, cb, used[1], groups=False), data_b, con)
+    finally:
+        if own:
+            con.close()
     res_a, res_b = _aligned(res_a, res_b, id_column)
     return _report(ca, cb, day, common, ids_a, ids_b, res_a, res_b, tuple(by), qa)
+
+
+def _duckdb_connect() -> Any:
+    import duckdb
+
+    return duckdb.connect()
 
 
 def _trimmed(
