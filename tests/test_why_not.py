@@ -154,7 +154,8 @@ def test_a_missing_fact_is_suggested_in_every_language() -> None:
     text = result.suggestions[0].text
     assert text["en"] == "Eligible for Hospice if curative treatment ended were recorded as yes."
     assert text["da"].startswith("Berettiget til") and "helbredende behandling ophørt" in text["da"]
-    assert "curative_ended" in result.render() or "curative treatment" in result.render()
+    assert "curative treatment ended were recorded as yes" in result.render()
+    assert "<li>Eligible for Hospice if curative treatment" in result._repr_html_()
     assert json.loads(result.to_json())["suggestions"][0]["changes"][0] == {
         "fact": "curative_ended",
         "value": True,

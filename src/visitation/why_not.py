@@ -39,6 +39,7 @@ Every suggestion is re-evaluated by the compiled program before it is returned.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 from collections.abc import Mapping, Sequence
@@ -192,6 +193,24 @@ class WhyNot:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def _repr_html_(self) -> str:
+        """The suggestions as an HTML list, for Jupyter (every text escaped)."""
+        lines = self.render().splitlines()
+        items = "".join(
+            f"<li>{html.escape(line[2:])}</li>" for line in lines[1:] if line[:2] == "- "
+        )
+        notes = "".join(
+            f"<p style='color:#555'>{html.escape(line.strip())}</p>"
+            for line in lines[1:]
+            if line[:2] != "- "
+        )
+        return (
+            f"<div class='visitation-why-not'><p><b>{html.escape(lines[0])}</b></p>"
+            + (f"<ul>{items}</ul>" if items else "")
+            + notes
+            + "</div>"
+        )
 
     def render(self, lang: str = "en") -> str:
         """The suggestions as plain text lines in ``lang``."""
