@@ -43,6 +43,7 @@ from visitation.registry import (
     load_ruleset,
     resolve,
 )
+from visitation.revise import revise
 from visitation.ruleset import RuleSet
 from visitation.why_not import FactChange, Suggestion, WhyNot, why_not
 
@@ -100,5 +101,6 @@ __all__ = [
     "load_ruleset",
     "load_ruleset_file",
     "resolve",
+    "revise",
     "why_not",
 ]
