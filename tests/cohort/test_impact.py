@@ -139,6 +139,10 @@ def test_renderings_and_display(cohort: pa.Table) -> None:
     """Text, Markdown, JSON, HTML and the Jupyter bundle all carry the same counts."""
     report = impact(cohort, "dk-national@2.0.0", "dk-national@3.0.0", on=ON, by=("region",))
     assert report.by == ("region",)
+    narrow = impact(cohort, "dk-national@2.0.0", "dk-national@3.0.0", on=ON, by=("age_band",))
+    assert {r["by"] for r in narrow.breakdown} == {"age_band"}
+    assert narrow.net_referrals_by_region == report.net_referrals_by_region  # always by region
+    assert len({r["region"] for r in report.net_referrals_by_region}) == 5
     data = json.loads(report.to_json())
     assert data["matrices"]["hospice"] == report.matrix("hospice")
     assert data["rules_matched_by_id"] is True
@@ -229,3 +233,14 @@ def test_postgres_gives_the_same_report(postgres: Any) -> None:
     a, b = PAIRS[1]
     here, there = impact(table, a, b, on=ON), impact(table, a, b, on=ON, engine=postgres)
     assert there.to_dict() == here.to_dict()
+
+
+def test_a_cohort_without_regions_gets_one_net_row_per_pathway(cohort: pa.Table) -> None:
+    """Without a region column the net change is for the whole cohort, row ``(all)``."""
+    report = impact(cohort.drop_columns(["region"]), *PAIRS[0], on=ON)
+    assert report.by == ("diagnosis_group", "age_band")
+    assert [r["region"] for r in report.net_referrals_by_region] == ["(all)", "(all)"]
+    for r in report.net_referrals_by_region:
+        m = report.matrix(r["pathway"])
+        assert r["eligible_a"] == sum(m["eligible"].values())
+        assert r["eligible_b"] == sum(row["eligible"] for row in m.values())

@@ -404,6 +404,17 @@ def _codes(col: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int8]]:
     return out
 
 
+def _encoded(col: pa.ChunkedArray) -> tuple[list[str], np.ndarray[Any, Any]]:
+    """A group column as (sorted labels, each row's index into them); null is
+    ``(not recorded)``."""
+    enc = pc.dictionary_encode(pc.fill_null(col.cast(pa.string()), NOT_RECORDED)).combine_chunks()
+    labels = [str(v) for v in enc.dictionary.to_pylist()]
+    order = sorted(range(len(labels)), key=lambda k: labels[k])
+    rank = np.empty(len(labels), dtype=np.intp)
+    rank[order] = np.arange(len(labels))
+    return [labels[k] for k in order], rank[enc.indices.to_numpy()]
+
+
 def _report(
     ca: CompiledRuleSet,
     cb: CompiledRuleSet,
@@ -418,18 +429,12 @@ def _report(
 ) -> ImpactReport:
     same = ca.ruleset.family == cb.ruleset.family
     n = res_a.num_rows
-    groups: dict[str, tuple[list[str], np.ndarray[Any, Any]]] = {}
-    for g in by:
-        if g in res_a.column_names:
-            enc = pc.dictionary_encode(
-                pc.fill_null(res_a.column(g).cast(pa.string()), NOT_RECORDED)
-            ).combine_chunks()
-            labels = [str(v) for v in enc.dictionary.to_pylist()]
-            order = sorted(range(len(labels)), key=lambda k: labels[k])
-            rank = np.empty(len(labels), dtype=np.intp)
-            rank[order] = np.arange(len(labels))
-            groups[g] = ([labels[k] for k in order], rank[enc.indices.to_numpy()])
-    region = groups.get("region")
+    groups = {g: _encoded(res_a.column(g)) for g in by if g in res_a.column_names}
+    region = (
+        groups.get("region") or _encoded(res_a.column("region"))
+        if "region" in res_a.column_names
+        else None
+    )
     matrices: dict[str, list[list[int]]] = {}
     breakdown: list[dict[str, Any]] = []
     movers: list[dict[str, Any]] = []
