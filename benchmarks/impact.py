@@ -13,6 +13,9 @@ region against the national draft (dk-midtjylland@1.0.0 → dk-national@3.0.0):
   members as columns, ``synthetic(portable=True)``), which skips the set conversion;
 - ``in_memory``: the same from the portable cohort already in memory as an Arrow table
   (the notebook case: the author re-runs the comparison after each edit);
+- ``why_not``: ``visitation.why_not`` for 300 synthetic patients and every pathway of
+  dk-national@3.0.0 and dk-midtjylland@1.0.0: mean and worst time of a call, how many
+  calls found suggestions and how many stopped at the bound (not part of the 2 s target);
 - ``python_loop``: the pure evaluator's way: per patient ``evaluate_core`` under A and
   under B and the same counts (matrix, groups, movers, regions) in Python, on a
   subsample, scaled to the full count; the ratio python_loop / case is the speed-up.
@@ -148,6 +151,31 @@ def case_python_loop(path: str, a: str, b: str, sample: int) -> dict[str, Any]:
     }
 
 
+def case_why_not(patients: int) -> dict[str, Any]:
+    from visitation import Patient, load_ruleset, why_not
+    from visitation.cohort import synthetic
+
+    rows = synthetic(patients, seed=3, on=ON).drop_columns(["patient_id", "region"]).to_pylist()
+    people = [Patient.model_validate(r) for r in rows]
+    times: list[float] = []
+    found = bounded = 0
+    for rules in ("dk-national@3.0.0", "dk-midtjylland@1.0.0"):
+        for pathway in load_ruleset(rules).pathways:
+            for p in people:
+                t = time.perf_counter()
+                w = why_not(p, rules, pathway, on=ON)
+                times.append(time.perf_counter() - t)
+                found += bool(w.suggestions)
+                bounded += w.bounded
+    return {
+        "calls": len(times),
+        "mean_ms": sum(times) / len(times) * 1e3,
+        "max_ms": max(times) * 1e3,
+        "with_suggestions": found,
+        "bounded": bounded,
+    }
+
+
 def _in_process(case: str, *args: str) -> dict[str, Any]:
     """Run one case in a fresh interpreter and return its JSON result."""
     cmd = [sys.executable, __file__, "--case", case, *args]
@@ -168,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     o = parser.parse_args(argv)
+    if o.case == "why_not":
+        print(json.dumps(case_why_not(int(o.args[0]))))
+        return 0
     if o.case:  # a child process: one case, its result as JSON on the last line
         path, a, b, rest = o.args
         cases: dict[str, Callable[[], dict[str, Any]]] = {
@@ -209,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speed_up_parquet": scaled / pq_["seconds"],
                 "speed_up_in_memory": scaled / mem["seconds"],
             }
+        report["why_not"] = _in_process("why_not", "300")
     _print(report)
     if o.json:
         Path(o.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -230,6 +262,11 @@ def _print(report: dict[str, Any]) -> None:
             f"{r['peak_mib']:>10.0f}"
         )
     print("speed-up: the Python loop scaled to the full count / the Parquet case")
+    w = report["why_not"]
+    print(
+        f"why_not: {w['calls']} calls, mean {w['mean_ms']:.1f} ms, worst {w['max_ms']:.0f} ms, "
+        f"{w['with_suggestions']} with suggestions, {w['bounded']} stopped at the bound"
+    )
 
 
 if __name__ == "__main__":
