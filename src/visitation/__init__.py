@@ -45,6 +45,7 @@ from visitation.registry import (
 )
 from visitation.revise import revise
 from visitation.ruleset import RuleSet
+from visitation.why_not import FactChange, Suggestion, WhyNot, why_not
 
 __all__ = [
     "BACKENDS",
@@ -60,6 +61,7 @@ __all__ = [
     "CoreResult",
     "Diagnostic",
     "Explainer",
+    "FactChange",
     "FactSpec",
     "Library",
     "NoRuleSetInForce",
@@ -74,8 +76,10 @@ __all__ = [
     "RuleSetInfo",
     "SourceCitation",
     "Span",
+    "Suggestion",
     "UnknownRuleSet",
     "VisitationError",
+    "WhyNot",
     "__version__",
     "check_file",
     "check_on",
@@ -99,4 +103,5 @@ __all__ = [
     "load_ruleset_file",
     "resolve",
     "revise",
+    "why_not",
 ]

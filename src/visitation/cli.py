@@ -346,7 +346,7 @@ def _add_cohort(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     try:
         from visitation.cohort._cli import add_parsers
     except ImportError as exc:
-        for name in ("cohort", "sql"):
+        for name in ("cohort", "sql", "impact"):
             stub = sub.add_parser(name, help="needs: pip install 'visitation[cohort]'")
             stub.add_argument("rest", nargs=argparse.REMAINDER)
             stub.set_defaults(handler=functools.partial(_missing_extra, str(exc)))

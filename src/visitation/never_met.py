@@ -26,7 +26,7 @@ from visitation.logic import interpreter
 from visitation.operators import typed_literal
 from visitation.ruleset import Condition, Leaf
 
-__all__ = ["MAX_COMBINATIONS", "MAX_WORK", "PROBE_DAY", "Search", "search"]
+__all__ = ["MAX_COMBINATIONS", "MAX_WORK", "PROBE_DAY", "Search", "TooMany", "candidates", "search"]
 
 PROBE_DAY: Final = date(2000, 6, 15)
 """The evaluation date of the search (any date serves: windows are relative to it)."""
@@ -58,8 +58,8 @@ def search(condition: Condition, definitions: Mapping[str, Condition]) -> Search
         by_fact.setdefault(leaf.fact, []).append(leaf)
     names = list(by_fact)
     try:
-        domains = [_candidates(n, by_fact[n]) for n in names]
-    except _TooMany:
+        domains = [candidates(n, by_fact[n]) for n in names]
+    except TooMany:
         return Search(can_be_met=True, bounded=True)
     total = 1
     for d in domains:
@@ -74,13 +74,16 @@ def search(condition: Condition, definitions: Mapping[str, Condition]) -> Search
     return Search(can_be_met=met)
 
 
-def _day(offset: int) -> date:
-    """``PROBE_DAY`` moved back ``offset`` days, kept within the range of dates."""
-    ordinal = PROBE_DAY.toordinal() - offset
+def _day(offset: int, day: date = PROBE_DAY) -> date:
+    """``day`` moved back ``offset`` days, kept within the range of dates."""
+    ordinal = day.toordinal() - offset
     return date.fromordinal(min(max(ordinal, 1), date.max.toordinal()))
 
 
-def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
+def candidates(name: str, leaves_: list[Leaf], day: date = PROBE_DAY) -> list[Any]:
+    """The candidate values of fact ``name`` for the leaves that read it, dates relative to
+    the evaluation date ``day`` (also used by :mod:`visitation.why_not`); raises
+    :class:`TooMany` for a free-text set with more members to try than the search takes."""
     spec = RULE_FACTS[name]
     out: list[Any] = []
     if any(leaf.op.never_unknown for leaf in leaves_):
@@ -104,7 +107,9 @@ def _candidates(name: str, leaves_: list[Leaf]) -> list[Any]:
         out += [typed_literal(name, v) for v in spec.vocabulary]
     elif spec.kind == "date":
         days = {0} | {v + d for v in literals if type(v) is int for d in (0, 1)}
-        out += [_day(d) for d in sorted(days)] + [PROBE_DAY + timedelta(days=1)]
+        out += [_day(d, day) for d in sorted(days)]
+        if day < date.max:
+            out.append(day + timedelta(days=1))
     elif spec.kind == "set":
         out += _set_candidates(name, leaves_, literals)
     elif spec.kind == "text":
@@ -125,14 +130,14 @@ def _set_candidates(name: str, leaves_: list[Leaf], literals: list[Any]) -> list
         words = sorted({v for v in literals if isinstance(v, str)})
         fillers = max([1, *sizes]) - len(words)
         if len(words) + fillers > _SUBSETS_UP_TO:
-            raise _TooMany
+            raise TooMany
         members = [*words, *(f"(other {i})" for i in range(fillers))]
     if len(members) > _SUBSETS_UP_TO:  # pragma: no cover - no vocabulary is this large
-        raise _TooMany
+        raise TooMany
     return [
         frozenset(s) for k in range(len(members) + 1) for s in itertools.combinations(members, k)
     ]
 
 
-class _TooMany(Exception):
+class TooMany(Exception):
     """More candidate values than the search tries."""

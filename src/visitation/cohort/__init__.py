@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from visitation.cohort._sql import DIALECTS, CohortQuery, compile_sql
     from visitation.cohort._summary import Summary
     from visitation.cohort._synthetic import synthetic
+    from visitation.cohort.impact import ImpactReport, impact
 
 _WHERE = {
     "DIALECTS": "_sql",
@@ -49,10 +50,12 @@ _WHERE = {
     "CohortResult": "_evaluate",
     "Column": "_layout",
     "Layout": "_layout",
+    "ImpactReport": "impact",
     "Summary": "_summary",
     "compile_sql": "_sql",
     "evaluate_cohort": "_evaluate",
     "from_patients": "_patients",
+    "impact": "impact",
     "layout": "_layout",
     "synthetic": "_synthetic",
 }
@@ -64,11 +67,13 @@ __all__ = [
     "CohortQuery",
     "CohortResult",
     "Column",
+    "ImpactReport",
     "Layout",
     "Summary",
     "compile_sql",
     "evaluate_cohort",
     "from_patients",
+    "impact",
     "layout",
     "synthetic",
 ]
@@ -76,5 +81,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        return getattr(importlib.import_module(f"visitation.cohort.{_WHERE[name]}"), name)
+        value = getattr(importlib.import_module(f"visitation.cohort.{_WHERE[name]}"), name)
+        if name == "impact":  # importing visitation.cohort.impact made the module the attribute
+            globals()[name] = value
+        return value
     raise AttributeError(f"module 'visitation.cohort' has no attribute {name!r}")

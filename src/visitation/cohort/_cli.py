@@ -117,6 +117,10 @@ def add_parsers(sub: Any, formatter: type[argparse.HelpFormatter], default_rules
     sq.add_argument("--pretty", action="store_true", help="indent the query")
     sq.set_defaults(handler=_guarded(cmd_sql))
 
+    from visitation.cohort._impact_cli import add_parser as add_impact
+
+    add_impact(sub, formatter, _guarded)
+
 
 def _error(message: str) -> None:
     sys.stderr.write(f"visitation: error: {message}\n")

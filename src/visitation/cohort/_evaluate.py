@@ -76,6 +76,15 @@ class CohortResult:
 
         return summarise(self)
 
+    def _repr_html_(self) -> str:
+        """The summary and the first rows, for Jupyter."""
+        from visitation.cohort._html import result_html
+
+        return result_html(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": self.summary().render(), "text/html": self._repr_html_()}
+
     def write(self, path: Any) -> None:
         """Write the table as Parquet (a temporary file renamed into place)."""
         from visitation.cohort._output import write_parquet

@@ -52,6 +52,19 @@ class Summary:
             "groups": self.groups,
         }
 
+    def _repr_html_(self) -> str:
+        """The tables as HTML, for Jupyter (rules and groups folded away)."""
+        from visitation.cohort._html import summary_html
+
+        return summary_html(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {
+            "text/plain": self.render(),
+            "text/html": self._repr_html_(),
+            "application/json": self.to_dict(),
+        }
+
     def render(self) -> str:
         """Plain text tables (what ``visitation cohort`` prints)."""
         parts = [
