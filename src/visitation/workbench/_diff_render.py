@@ -67,22 +67,26 @@ def _field_lines(f: FieldChange) -> list[str]:
     return [f"{name}: {_short(f.before)} → {_short(f.after)}  [{f.impact}]"]
 
 
-def _condition_diff(item: ItemChange, lang: str) -> list[str]:
-    """The words of the condition before and after, as a line diff (``-``/``+``/`` ``)."""
+def _condition_diff(item: ItemChange, lang: str) -> list[tuple[str, str, str]]:
+    """The words of the condition before and after, as a line diff: (mark, indent, text)
+    with mark ``-``, ``+`` or a space, and the indent of the sentence's depth."""
     before = list(item.words_before.get(lang) or next(iter(item.words_before.values()), ()))
     after = list(item.words_after.get(lang) or next(iter(item.words_after.values()), ()))
-    if not before:
-        return [f"  {line}" for line in after]
-    if not after:
-        return [f"  {line}" for line in before]
-    out: list[str] = []
+
+    def split(mark: str, line: str) -> tuple[str, str, str]:
+        text = line.lstrip(" ")
+        return mark, line[: len(line) - len(text)], text
+
+    if not before or not after:
+        return [split(" ", line) for line in before or after]
+    out: list[tuple[str, str, str]] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            out += [f"  {line}" for line in before[i1:i2]]
+            out += [split(" ", line) for line in before[i1:i2]]
         else:
-            out += [f"- {line}" for line in before[i1:i2]]
-            out += [f"+ {line}" for line in after[j1:j2]]
+            out += [split("-", line) for line in before[i1:i2]]
+            out += [split("+", line) for line in after[j1:j2]]
     return out
 
 
@@ -133,7 +137,10 @@ def _text(d: RuleSetDiff, lang: str) -> str:
             out.append("      " + t(_detail(item)))
             if item.words_before or item.words_after:
                 out.append("      condition:")
-                out += ["        " + t(line) for line in _condition_diff(item, lang)]
+                out += [
+                    f"        {mark} {indent}{t(text)}"
+                    for mark, indent, text in _condition_diff(item, lang)
+                ]
             for f in item.fields:
                 out += ["      " + t(line) for line in _field_lines(f)]
     out += ["", "CHECKS"]
@@ -166,7 +173,10 @@ def _md(d: RuleSetDiff, lang: str) -> str:
             out.append(f"  {m(_detail(item))}")
             if item.words_before or item.words_after:
                 out += ["", "  ```diff"]
-                out += [f"  {_fenced(line)}" for line in _condition_diff(item, lang)]
+                out += [
+                    f"  {mark} {indent}{_fenced(text)}"
+                    for mark, indent, text in _condition_diff(item, lang)
+                ]
                 out += ["  ```", ""]
             for f in item.fields:
                 out += [f"  - {m(line)}" for line in _field_lines(f)]
@@ -209,9 +219,10 @@ def _html(d: RuleSetDiff, lang: str) -> str:
             )
             if item.words_before or item.words_after:
                 rows = []
-                for line in _condition_diff(item, lang):
-                    cls = {"+": "vz-add", "-": "vz-del"}.get(line[:1], "")
-                    rows.append(f'<span class="{cls}">{e(line)}</span>' if cls else e(line))
+                for mark, indent, text in _condition_diff(item, lang):
+                    line = f"{mark} {indent}{e(text)}"
+                    cls = {"+": "vz-add", "-": "vz-del"}.get(mark, "")
+                    rows.append(f'<span class="{cls}">{line}</span>' if cls else line)
                 out.append("<pre>" + "\n".join(rows) + "</pre>")
             fields = [line for f in item.fields for line in _field_lines(f)]
             if fields:

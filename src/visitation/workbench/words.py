@@ -18,7 +18,7 @@ from typing import Any
 from visitation import fold
 from visitation.explain import format_value
 from visitation.fact_labels import fact_label
-from visitation.operators import Operator
+from visitation.operators import Operator, typed_literal
 from visitation.ruleset import Condition, Leaf
 
 __all__ = ["Words", "condition_lines", "condition_words", "leaf_words"]
@@ -113,7 +113,7 @@ def leaf_words(leaf: Leaf, lang: str) -> str:
     if op.name == "recorded":
         return _phrase(lang, f"recorded.{'true' if value else 'false'}").format(f=f)
     if isinstance(value, list):
-        words = [format_value(v, lang) for v in value]
+        words = [format_value(typed_literal(leaf.fact, v), lang) for v in value]
         joiner = "and" if op.name == "contains_all" else "or"
         v = (
             ", ".join(words)
@@ -121,7 +121,7 @@ def leaf_words(leaf: Leaf, lang: str) -> str:
             else _join(words, lang, joiner)
         )
     else:
-        v = format_value(value, lang)
+        v = format_value(typed_literal(leaf.fact, value), lang)
     return _phrase(lang, op.name).format(f=f, v=v)
 
 
