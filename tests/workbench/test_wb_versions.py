@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Draft, entry, line_of
 
 import visitation
 import visitation.cli
+from conftest import Draft, entry, line_of
 from visitation import Code, Diagnostic
 from visitation.registry import bundled_rules_dir
 from visitation.workbench import LOCK_NAME, check_versions, lock_lines, read_lock
@@ -117,7 +117,9 @@ def test_wording_without_a_minor_step_is_an_error(draft: Draft) -> None:
 def test_a_note_alone_is_a_patch(draft: Draft) -> None:
     """A change of the file's dates_note only needs a PATCH version, and no change entry
     naming a rule."""
-    path = draft(NATIONAL, "2.0.1", [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")])
+    path = draft(
+        NATIONAL, "2.0.1", [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")]
+    )
     assert check_versions(path) == []
 
 
@@ -176,7 +178,9 @@ def test_added_for_a_rule_the_previous_version_has_is_an_error(draft: Draft) -> 
 
 def test_dates_that_run_backwards_are_an_error(draft: Draft) -> None:
     """4.0.0 starting before 3.0.0: effective-dates at effective_from."""
-    path = draft(LATEST, "4.0.0", [('effective_from: "2026-12-01"', 'effective_from: "2026-08-01"')])
+    path = draft(
+        LATEST, "4.0.0", [('effective_from: "2026-12-01"', 'effective_from: "2026-08-01"')]
+    )
     found = [d for d in check_versions(path) if d.code == Code.EFFECTIVE_DATES]
     assert len(found) == 1, "\n".join(map(str, found))
     assert found[0].line == line_of(path, "effective_from:")
@@ -186,7 +190,11 @@ def test_dates_that_run_backwards_are_an_error(draft: Draft) -> None:
 
 def test_a_same_day_start_is_not_an_overlap(draft: Draft) -> None:
     """A MINOR version starting on the same day as 3.0.0 (the higher wins): no problem."""
-    path = draft("dk-national/3.0.0.yaml", "3.1.0", [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")])
+    path = draft(
+        "dk-national/3.0.0.yaml",
+        "3.1.0",
+        [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")],
+    )
     assert [d for d in check_versions(path) if d.code == Code.EFFECTIVE_DATES] == []
 
 
@@ -195,7 +203,12 @@ def test_an_older_version_that_runs_into_a_newer_one_is_an_overlap(draft: Draft)
     path = draft(
         NATIONAL,
         "2.0.1",
-        [('effective_from: "2026-07-01"', 'effective_from: "2026-07-01"\neffective_until: "2026-12-31"')],
+        [
+            (
+                'effective_from: "2026-07-01"',
+                'effective_from: "2026-07-01"\neffective_until: "2026-12-31"',
+            )
+        ],
     )
     d = _only(check_versions(path), Code.EFFECTIVE_DATES)
     assert d.line == line_of(path, "effective_until:")
@@ -207,7 +220,10 @@ def test_published_with_provisional_wording_is_an_error(draft: Draft) -> None:
     once per language, at the title."""
     path = draft(NATIONAL, "2.1.0", [("status: provisional", "status: published")])
     found = [d for d in check_versions(path) if d.code == Code.PROVISIONAL_WORDING]
-    assert [d.line for d in found] == [line_of(path, "  da: \"National"), line_of(path, "  en: \"National")]
+    assert [d.line for d in found] == [
+        line_of(path, '  da: "National'),
+        line_of(path, '  en: "National'),
+    ]
     assert "'foreløbig'" in found[0].message and "'provisional'" in found[1].message
 
 
