@@ -67,7 +67,7 @@ def test_nodes_nest_and_use_is_named() -> None:
     }  # fmt: skip
     assert _say(condition, "en", {"adult": {"fact": "age", "at_least": 18}}) == [
         "all of these:",
-        "  the definition “adult”",
+        "  the definition “adult” (age is at least 18)",
         "  at least 2 of these:",
         "    incurable illness: yes",
         "    not:",
@@ -76,6 +76,6 @@ def test_nodes_nest_and_use_is_named() -> None:
     ]
     assert _say(condition, "da", {"adult": {"fact": "age", "at_least": 18}})[:3] == [
         "alle disse:",
-        "  definitionen “adult”",
+        "  definitionen “adult” (alder er mindst 18)",
         "  mindst 2 af disse:",
     ]

@@ -37,7 +37,10 @@ def diff(
     if na.ruleset.family != nb.ruleset.family:
         return d
     doc = _doc(nb.path, nb.ruleset)
-    found = check_against(na.ruleset, nb.ruleset, doc, diff=d)
+    family = na.ruleset.family
+    taken = {i.version for i in lib.list_rulesets() if i.family == family}
+    taken |= {na.ruleset.version, nb.ruleset.version}
+    found = check_against(na.ruleset, nb.ruleset, doc, taken=taken, diff=d)
     found += check_wording(nb.ruleset, doc)
     if nb.path.is_file():
         lock, problems = read_lock(nb.path.parent / LOCK_NAME)

@@ -4,8 +4,9 @@ A rule's ``when`` is a tree; :func:`condition_words` folds it (:func:`visitation
 into a tree of short sentences that a clinician signs off: a leaf as "age is at least
 18" / "alder er mindst 18", with the fact's readable name (:mod:`visitation.fact_labels`)
 and values in words (:func:`visitation.explain.format_value`), and each node as a heading
-("all of these:", "mindst 2 af disse:") over its parts. A ``use`` is named, not expanded:
-the definitions are shown once, on their own. :meth:`Words.lines` flattens the tree into
+("all of these:", "mindst 2 af disse:") over its parts. A ``use`` is named, with the
+definition's sentence beside it when it has one; a longer definition is shown once, on its
+own. :meth:`Words.lines` flattens the tree into
 indented lines for text, Markdown and HTML, and for the line diff of ``visitation diff``.
 """
 
@@ -145,7 +146,9 @@ class _Algebra:
         return Words(_phrase(self.lang, "at_least_n_of").format(n=n), tuple(parts))
 
     def use(self, name: str, definition: Words) -> Words:
-        return Words(_phrase(self.lang, "use").format(name=name))
+        named = _phrase(self.lang, "use").format(name=name)
+        # a one-sentence definition is said in place; a longer one is shown on its own
+        return Words(f"{named} ({definition.text})" if not definition.parts else named)
 
 
 def condition_words(condition: Condition, definitions: Mapping[str, Condition], lang: str) -> Words:
