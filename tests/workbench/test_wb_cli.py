@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from wb_helpers import entry, line_of, make_draft
 
-from conftest import Draft, entry, line_of
 from visitation.cli import main
 from visitation.registry import bundled_rules_dir
 
@@ -70,7 +70,7 @@ def test_golden_show(fmt: str, lang: str, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_the_issue_draft_fails_check_and_diff(
-    draft: Draft, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The draft of the issue (2.0.0 copied to 2.1.0, EORTC 30 → 14 days, a rule added, a
     change entry that omits it, status published under a provisional title) now fails
@@ -78,7 +78,8 @@ def test_the_issue_draft_fails_check_and_diff(
     source = (bundled_rules_dir() / "dk-national/2.0.0.yaml").read_text(encoding="utf-8")
     start = source.index("  - id: hospice.adult\n")
     block = source[start : source.index("  - id:", start + 5)]
-    path = draft(
+    path = make_draft(
+        tmp_path,
         "dk-national/2.0.0.yaml",
         "2.1.0",
         [
@@ -147,16 +148,18 @@ def test_a_failing_case_is_located_at_its_expectation(
     assert code == 1
     assert f"{f}:6:7: case-failed: hospice.short-survival is unknown, expected met" in out
     assert f"{f}:7:7: case-failed: dk-national@1.0.0 has no rule 'hospice.no-such-rule'" in out
-    assert "warning: case-coverage: dk-national@1.0.0 pathway hospice: no case shows it" in out
+    rules = bundled_rules_dir() / "dk-national" / "1.0.0.yaml"
+    line = line_of(rules, "  hospice:")
+    assert f"{rules}:{line}:3: warning: case-coverage: no case shows pathway 'hospice'" in out
     assert "1 case: 0 passed, 1 failed" in out
 
 
 def test_cases_run_against_a_draft_on_disk(
-    draft: Draft, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The 2.0.0 case file against a 2.1.0 draft with a 14-day EORTC window: the case at
     exactly 30 days fails, the others pass."""
-    path = draft(
+    path = make_draft(tmp_path,
         "dk-national/2.0.0.yaml", "2.1.0", [(EORTC, EORTC.replace("30", "14"))],
         entry("2.1.0", "basic.needs-assessment:changed"),
     )  # fmt: skip
@@ -228,9 +231,9 @@ def test_lock_never_rewrites_a_line(tmp_path: Path, capsys: pytest.CaptureFixtur
 # -- rule directories ----------------------------------------------------------------------
 
 
-def _region(tmp_path: Path, draft: Draft) -> Path:
+def _region(tmp_path: Path) -> Path:
     root = tmp_path / "region"
-    path = draft("dk-national/1.0.0.yaml", "1.0.0", root=root, changes="")
+    path = make_draft(tmp_path, "dk-national/1.0.0.yaml", "1.0.0", root=root, changes="")
     target = root / "dk-sjaelland" / "1.0.0.yaml"
     target.parent.mkdir()
     target.write_text(path.read_text().replace("family: dk-national", "family: dk-sjaelland"))
@@ -238,11 +241,9 @@ def _region(tmp_path: Path, draft: Draft) -> Path:
     return root
 
 
-def test_rules_dir_adds_a_region(
-    tmp_path: Path, draft: Draft, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_rules_dir_adds_a_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--rules-dir makes a region's family known by name to rules, evaluate and show."""
-    root = _region(tmp_path, draft)
+    root = _region(tmp_path)
     code, out, _ = run(capsys, "rules", "--rules-dir", root)
     assert code == 0 and ["dk-sjaelland", "1.0.0", "published"] in [
         line.split()[:3] for line in out.splitlines()
@@ -258,9 +259,9 @@ def test_rules_dir_adds_a_region(
     assert "dk-sjaelland" not in out
 
 
-def test_the_environment_variable_names_rule_directories(tmp_path: Path, draft: Draft) -> None:
+def test_the_environment_variable_names_rule_directories(tmp_path: Path) -> None:
     """VISITATION_RULES_PATH makes a region's family known to a fresh process."""
-    root = _region(tmp_path, draft)
+    root = _region(tmp_path)
     env = {**os.environ, "VISITATION_RULES_PATH": str(root)}
     proc = subprocess.run(
         [sys.executable, "-m", "visitation", "rules"],

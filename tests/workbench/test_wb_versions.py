@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from wb_helpers import entry, line_of, make_draft
 
 import visitation
 import visitation.cli
-from conftest import Draft, entry, line_of
 from visitation import Code, Diagnostic
 from visitation.registry import bundled_rules_dir
 from visitation.workbench import LOCK_NAME, check_versions, lock_lines, read_lock
@@ -53,11 +53,12 @@ def test_every_family_locks_its_released_versions() -> None:
 
 
 def test_a_verdict_change_without_a_major_step_is_an_error_at_the_condition(
-    draft: Draft,
+    tmp_path: Path,
 ) -> None:
     """The EORTC limit moved from 30 to 14 days in a MINOR version: needs-major-version,
     located at the changed condition, naming the next free MAJOR version."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         NATIONAL,
         "2.1.0",
         [(EORTC, EORTC.replace("30", "14"))],
@@ -70,14 +71,15 @@ def test_a_verdict_change_without_a_major_step_is_an_error_at_the_condition(
     assert d.hint is not None and "4.0.0" in d.hint  # 3.0.0 is taken
 
 
-def test_an_added_rule_without_a_major_step_is_an_error_at_the_rule(draft: Draft) -> None:
+def test_an_added_rule_without_a_major_step_is_an_error_at_the_rule(tmp_path: Path) -> None:
     """A rule added (a copy of hospice.adult) in a MINOR version: needs-major-version at the
     rule's id; the pathway's new member is not reported a second time."""
     source = (bundled_rules_dir() / NATIONAL).read_text(encoding="utf-8")
     start = source.index("  - id: hospice.adult\n")
     block = source[start : source.index("  - id:", start + 5)]
     copy = block.replace("hospice.adult", "hospice.adult-again")
-    path = draft(
+    path = make_draft(
+        tmp_path,
         NATIONAL,
         "2.1.0",
         [(block, block + copy)],
@@ -89,9 +91,10 @@ def test_an_added_rule_without_a_major_step_is_an_error_at_the_rule(draft: Draft
     assert "rule 'hospice.adult-again' was added" in d.message
 
 
-def test_a_major_step_accepts_the_same_changes(draft: Draft) -> None:
+def test_a_major_step_accepts_the_same_changes(tmp_path: Path) -> None:
     """An EORTC change as 4.0.0 (after 3.0.0), with its change entry, passes."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         LATEST,
         "4.0.0",
         [(SCREENING, SCREENING.replace("30", "14")), *LATER],
@@ -100,9 +103,10 @@ def test_a_major_step_accepts_the_same_changes(draft: Draft) -> None:
     assert check_versions(path) == []
 
 
-def test_wording_without_a_minor_step_is_an_error(draft: Draft) -> None:
+def test_wording_without_a_minor_step_is_an_error(tmp_path: Path) -> None:
     """A rule's English title reworded in a PATCH version: needs-minor-version at the rule."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         NATIONAL,
         "2.0.1",
         [(CONSENT_TITLE, 'en: "The patient consents to the referral"}')],
@@ -114,39 +118,43 @@ def test_wording_without_a_minor_step_is_an_error(draft: Draft) -> None:
     assert d.hint is not None and "2.1.0" in d.hint
 
 
-def test_a_note_alone_is_a_patch(draft: Draft) -> None:
+def test_a_note_alone_is_a_patch(tmp_path: Path) -> None:
     """A change of the file's dates_note only needs a PATCH version, and no change entry
     naming a rule."""
-    path = draft(
-        NATIONAL, "2.0.1", [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")]
+    path = make_draft(
+        tmp_path,
+        NATIONAL,
+        "2.0.1",
+        [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")],
     )
     assert check_versions(path) == []
 
 
-def test_a_change_list_that_omits_a_changed_rule_is_an_error(draft: Draft) -> None:
+def test_a_change_list_that_omits_a_changed_rule_is_an_error(tmp_path: Path) -> None:
     """A reworded rule that the change entry does not name: changes-incomplete at the rule,
     with the entry to add."""
-    path = draft(NATIONAL, "2.1.0", [(CONSENT_TITLE, 'en: "The patient consents"}')])
+    path = make_draft(tmp_path, NATIONAL, "2.1.0", [(CONSENT_TITLE, 'en: "The patient consents"}')])
     d = _only(check_versions(path), Code.CHANGES_INCOMPLETE)
     assert d.line == line_of(path, "id: basic.consent")
     assert d.hint == "add {id: basic.consent, change: changed, note: …} to the rules of that entry"
 
 
-def test_a_removed_rule_must_be_named(draft: Draft) -> None:
+def test_a_removed_rule_must_be_named(tmp_path: Path) -> None:
     """A rule removed (basic.gp-informed) without an entry: changes-incomplete at the
     change entry, as 'removed'."""
     source = (bundled_rules_dir() / NATIONAL).read_text(encoding="utf-8")
     start = source.index("  - id: basic.gp-informed\n")
     block = source[start : source.index("  - id:", start + 5)]
-    path = draft(NATIONAL, "2.1.0", [(block, "")], entry("2.1.0"))
+    path = make_draft(tmp_path, NATIONAL, "2.1.0", [(block, "")], entry("2.1.0"))
     found = [d for d in check_versions(path) if d.code == Code.CHANGES_INCOMPLETE]
     assert len(found) == 1 and "'basic.gp-informed' was removed" in found[0].message
     assert found[0].line == line_of(path, "  - version: 2.1.0")
 
 
-def test_a_change_kind_that_hides_a_verdict_change_is_an_error(draft: Draft) -> None:
+def test_a_change_kind_that_hides_a_verdict_change_is_an_error(tmp_path: Path) -> None:
     """'reworded' for a changed condition: changes-kind at the entry's change."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         LATEST,
         "4.0.0",
         [(SCREENING, SCREENING.replace("30", "14")), *LATER],
@@ -164,9 +172,10 @@ def line_of_col(path: Path, text: str) -> int:
     return line.index(text) + 1
 
 
-def test_added_for_a_rule_the_previous_version_has_is_an_error(draft: Draft) -> None:
+def test_added_for_a_rule_the_previous_version_has_is_an_error(tmp_path: Path) -> None:
     """'added' for a rule 2.0.0 already has: changes-kind."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         NATIONAL,
         "2.1.0",
         [(CONSENT_TITLE, 'en: "The patient consents"}')],
@@ -176,10 +185,13 @@ def test_added_for_a_rule_the_previous_version_has_is_an_error(draft: Draft) -> 
     assert "2.0.0 has it already" in d.message
 
 
-def test_dates_that_run_backwards_are_an_error(draft: Draft) -> None:
+def test_dates_that_run_backwards_are_an_error(tmp_path: Path) -> None:
     """4.0.0 starting before 3.0.0: effective-dates at effective_from."""
-    path = draft(
-        LATEST, "4.0.0", [('effective_from: "2026-12-01"', 'effective_from: "2026-08-01"')]
+    path = make_draft(
+        tmp_path,
+        LATEST,
+        "4.0.0",
+        [('effective_from: "2026-12-01"', 'effective_from: "2026-08-01"')],
     )
     found = [d for d in check_versions(path) if d.code == Code.EFFECTIVE_DATES]
     assert len(found) == 1, "\n".join(map(str, found))
@@ -188,9 +200,10 @@ def test_dates_that_run_backwards_are_an_error(draft: Draft) -> None:
     assert "3.0.0" in found[0].message
 
 
-def test_a_same_day_start_is_not_an_overlap(draft: Draft) -> None:
+def test_a_same_day_start_is_not_an_overlap(tmp_path: Path) -> None:
     """A MINOR version starting on the same day as 3.0.0 (the higher wins): no problem."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         "dk-national/3.0.0.yaml",
         "3.1.0",
         [("dates_note: >-\n  Inferred.", "dates_note: >-\n  Inferred!")],
@@ -198,9 +211,10 @@ def test_a_same_day_start_is_not_an_overlap(draft: Draft) -> None:
     assert [d for d in check_versions(path) if d.code == Code.EFFECTIVE_DATES] == []
 
 
-def test_an_older_version_that_runs_into_a_newer_one_is_an_overlap(draft: Draft) -> None:
+def test_an_older_version_that_runs_into_a_newer_one_is_an_overlap(tmp_path: Path) -> None:
     """2.1.0 in force until after 3.0.0 starts: effective-dates at its effective_until."""
-    path = draft(
+    path = make_draft(
+        tmp_path,
         NATIONAL,
         "2.0.1",
         [
@@ -215,10 +229,10 @@ def test_an_older_version_that_runs_into_a_newer_one_is_an_overlap(draft: Draft)
     assert "overlap" in d.message and "3.0.0" in d.message
 
 
-def test_published_with_provisional_wording_is_an_error(draft: Draft) -> None:
+def test_published_with_provisional_wording_is_an_error(tmp_path: Path) -> None:
     """status: published under a title that still says provisional: provisional-wording,
     once per language, at the title."""
-    path = draft(NATIONAL, "2.1.0", [("status: provisional", "status: published")])
+    path = make_draft(tmp_path, NATIONAL, "2.1.0", [("status: provisional", "status: published")])
     found = [d for d in check_versions(path) if d.code == Code.PROVISIONAL_WORDING]
     assert [d.line for d in found] == [
         line_of(path, '  da: "National'),

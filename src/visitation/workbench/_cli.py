@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from visitation import Diagnostic, Library, RuleSet, content_hash
+from visitation._yaml import load_yaml
 from visitation.errors import RuleFileError, UnknownRuleSet
 from visitation.render.escape import visible
 from visitation.workbench._api import diff
 from visitation.workbench._diff_render import DIFF_FORMATS
 from visitation.workbench._paths import add_rules_dir, library_for
-from visitation.workbench._specs import is_path
+from visitation.workbench._specs import Named, is_path, named
 from visitation.workbench.cases import (
     CASE_FILE_SCHEMA,
     CaseResult,
@@ -191,18 +192,23 @@ def _case_files(items: list[str]) -> list[Path]:
     return out
 
 
-def _ruleset_for(loaded: LoadedCases, rules: str | None, lib: Library) -> RuleSet:
+def _ruleset_for(loaded: LoadedCases, rules: str | None, lib: Library) -> Named:
     key = loaded.cases.ruleset
     if rules is None:
-        return lib.load(key)
+        return named(key, lib)
     p = Path(rules)
     if p.is_dir():
         family, _, version = key.partition("@")
         for candidate in (p / family / f"{version}.yaml", p / f"{version}.yaml"):
             if candidate.is_file():
-                return lib.load(candidate)
+                return named(candidate, lib)
         raise UnknownRuleSet(f"{p} has no {family}/{version}.yaml (for {loaded.path})")
-    return lib.load(p)
+    return named(p, lib)
+
+
+def _coverage_warnings(c: Coverage, path: Path) -> list[Diagnostic]:
+    doc = load_yaml(path.read_bytes(), path=str(path)) if path.is_file() else None
+    return c.diagnostics(doc)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -217,6 +223,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     results: list[CaseResult] = []
     by_ruleset: dict[str, list[CaseResult]] = defaultdict(list)
     rulesets: dict[str, RuleSet] = {}
+    files: dict[str, Path] = {}
     lines: list[str] = []
     for path in _case_files(args.files):
         try:
@@ -226,8 +233,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             for d in exc.diagnostics:
                 sys.stderr.write(visible(str(d)) + "\n")
             return _INVALID
-        rs = _ruleset_for(loaded, args.rules, lib)
+        found = _ruleset_for(loaded, args.rules, lib)
+        rs = found.ruleset
         rulesets[content_hash(rs)] = rs
+        files[content_hash(rs)] = found.path
         against = "" if rs.key == loaded.cases.ruleset else f" (written for {loaded.cases.ruleset})"
         lines.append(f"{path}: {rs.key}{against}")
         for i in range(len(loaded.cases.cases)):
@@ -238,7 +247,11 @@ def cmd_test(args: argparse.Namespace) -> int:
             lines += [f"      {d}" for d in r.failures]
     coverages = [Coverage.of(rs, by_ruleset[h]) for h, rs in rulesets.items()]
     failed = sum(not r.passed for r in results)
-    gaps = [g for c in coverages for g in c.gap_messages()]
+    gaps = [
+        str(g)
+        for h, c in zip(rulesets, coverages, strict=True)
+        for g in _coverage_warnings(c, files[h])
+    ]
     code = _FAILED if failed or (args.require_coverage and gaps) else _OK
     if args.format == "json":
         _out(
@@ -259,7 +272,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         for c in coverages:
             out += ["", *_coverage_table(c)]
     if gaps:
-        out += ["", *(f"warning: case-coverage: {g}" for g in gaps)]
+        out += ["", *(visible(g) for g in gaps)]
     n = len(results)
     summary = f"{n} case{'s' if n != 1 else ''}: {n - failed} passed, {failed} failed"
     if gaps:

@@ -310,6 +310,29 @@ class Coverage:
             for kind, item, lacking in self.gaps()
         ]
 
+    def diagnostics(self, doc: YamlDocument | None = None) -> list[Diagnostic]:
+        """One ``case-coverage`` warning per gap, located at the rule or pathway in the
+        rule file when ``doc`` (the rule file read) is given."""
+        where = doc or YamlDocument(data=None, path=f"<{self.ruleset.key}>")
+        rs = self.ruleset
+        out: list[Diagnostic] = []
+        for kind, item, lacking in self.gaps():
+            if kind in ("rule", "indicator"):
+                section = "rules" if kind == "rule" else "indicators"
+                index = next(i for i, r in enumerate(getattr(rs, section)) if r.id == item)
+                loc: tuple[str | int, ...] = (section, index, "id")
+            else:
+                loc = ("pathways", item)
+            out.append(
+                where.diagnostic(
+                    Code.CASE_COVERAGE,
+                    f"no case shows {kind} '{item}' {', '.join(lacking)}",
+                    loc,
+                    warning=True,
+                )
+            )
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
             "ruleset": self.ruleset.key,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
 from visitation.registry import bundled_rules_dir
-
-Draft = Callable[..., Path]
 
 
 def entry(version: str, *rules: str, summary: str = "An edit.") -> str:
@@ -23,35 +19,31 @@ def entry(version: str, *rules: str, summary: str = "An edit.") -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture
-def draft(tmp_path: Path) -> Draft:
+def make_draft(
+    tmp_path: Path,
+    base: str,
+    version: str,
+    replace: Sequence[tuple[str, str]] = (),
+    changes: str | None = None,
+    root: Path | None = None,
+) -> Path:
     """Write ``<tmp>/<family>/<version>.yaml``: a bundled file with its version raised,
     text replaced (each replacement must match) and a change entry put first."""
-
-    def make(
-        base: str,
-        version: str,
-        replace: Sequence[tuple[str, str]] = (),
-        changes: str | None = None,
-        root: Path | None = None,
-    ) -> Path:
-        source = bundled_rules_dir() / base
-        family, old = source.parent.name, source.stem
-        text = source.read_text(encoding="utf-8")
-        text = text.replace(f"version: {old}\n", f"version: {version}\n", 1)
-        for before, after in replace:
-            assert before in text, f"{before!r} is not in {base}"
-            text = text.replace(before, after, 1)
-        if changes is None:
-            changes = entry(version)
-        if changes:
-            text = text.replace("\nchanges:\n", f"\nchanges:\n{changes}", 1)
-        out = (root or tmp_path) / family / f"{version}.yaml"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        return out
-
-    return make
+    source = bundled_rules_dir() / base
+    family, old = source.parent.name, source.stem
+    text = source.read_text(encoding="utf-8")
+    text = text.replace(f"version: {old}\n", f"version: {version}\n", 1)
+    for before, after in replace:
+        assert before in text, f"{before!r} is not in {base}"
+        text = text.replace(before, after, 1)
+    if changes is None:
+        changes = entry(version)
+    if changes:
+        text = text.replace("\nchanges:\n", f"\nchanges:\n{changes}", 1)
+    out = (root or tmp_path) / family / f"{version}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
 
 
 def line_of(path: Path, text: str, start: int = 1) -> int:
