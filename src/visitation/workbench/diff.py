@@ -541,6 +541,9 @@ def _pathway_items(a: _Side, b: _Side) -> list[ItemChange]:
                         "record) changes", None, ma[part], mb[part],
                     )
                 )  # fmt: skip
+        dq, dp = _json(q), _json(p)
+        for key in sorted((set(dq) | set(dp)) - {"title", "description", "requires"}):
+            fields += _text_fields(key, dq.get(key), dp.get(key), "minor", _SHOWN_WHY)
         if q.requires != p.requires:
             fields.append(
                 FieldChange(
@@ -643,6 +646,15 @@ def _source_items(a: _Side, b: _Side) -> list[ItemChange]:
     return out
 
 
+_FILE_KEYS = frozenset(
+    {
+        "format", "family", "version", "status", "effective_from", "effective_until",
+        "dates_note", "publisher", "title", "languages", "sources", "pathways",
+        "definitions", "rules", "indicators", "changes",
+    }
+)  # fmt: skip
+
+
 def _file_fields(a: RuleSet, b: RuleSet, sa: _Side, sb: _Side) -> list[FieldChange]:
     out: list[FieldChange] = []
     if a.family != b.family:
@@ -663,6 +675,10 @@ def _file_fields(a: RuleSet, b: RuleSet, sa: _Side, sb: _Side) -> list[FieldChan
         )
     out += _text_fields("publisher", a.publisher, b.publisher, "patch", _NOT_SHOWN_WHY)
     out += _text_fields("dates_note", a.dates_note, b.dates_note, "patch", _NOT_SHOWN_WHY)
+    # fields the format gains later (per-language texts and the like): compared as data
+    da, db = _json(a), _json(b)
+    for key in sorted((set(da) | set(db)) - _FILE_KEYS):
+        out += _text_fields(key, da.get(key), db.get(key), "minor", _SHOWN_WHY)
     for section in ("rules", "indicators"):
         ids_a = [r.id for r in getattr(a, section)]
         ids_b = [r.id for r in getattr(b, section)]
