@@ -343,7 +343,7 @@ _DOCS: dict[Code, CodeDoc] = {
     ),
     Code.PROVISIONAL_WORDING: CodeDoc(
         "versions",
-        "a `published` or `retired` file whose title or a pathway title still says "
+        "a `published` or `retired` file whose title, a pathway title or its publisher still says "
         "provisional or draft (foreløbig, udkast, ikke offentliggjort, provisional, draft, "
         "not yet public, ...)",
         "reword the title, or keep the status provisional",

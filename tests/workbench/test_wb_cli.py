@@ -94,8 +94,8 @@ def test_the_issue_draft_fails_check_and_diff(
     where = f"{path}:{line_of(path, 'within_days: 14')}:5: needs-major-version:"
     assert where in out
     assert f"{path}:{line_of(path, 'id: hospice.adult-again')}:5: changes-incomplete:" in out
-    assert out.count("provisional-wording") == 2
-    assert "1 file checked: 5 errors, 0 warnings (1 file with errors)" in out
+    assert out.count("provisional-wording") == 3
+    assert "1 file checked: 6 errors, 0 warnings (1 file with errors)" in out
     code, out, _ = run(capsys, "diff", "dk-national@2.0.0", path)
     assert code == 5
     assert "- date of EORTC QLQ-C15-PAL is 0 to 30 days before the evaluation date" in out

@@ -231,14 +231,16 @@ def test_an_older_version_that_runs_into_a_newer_one_is_an_overlap(tmp_path: Pat
 
 def test_published_with_provisional_wording_is_an_error(tmp_path: Path) -> None:
     """status: published under a title that still says provisional: provisional-wording,
-    once per language, at the title."""
+    once per language, at the title (and at the publisher, which says so too)."""
     path = make_draft(tmp_path, NATIONAL, "2.1.0", [("status: provisional", "status: published")])
     found = [d for d in check_versions(path) if d.code == Code.PROVISIONAL_WORDING]
     assert [d.line for d in found] == [
+        line_of(path, "publisher:"),
         line_of(path, '  da: "National'),
         line_of(path, '  en: "National'),
     ]
-    assert "'foreløbig'" in found[0].message and "'provisional'" in found[1].message
+    assert "its publisher" in found[0].message
+    assert "'foreløbig'" in found[1].message and "'provisional'" in found[2].message
 
 
 def _released_copy(tmp_path: Path) -> Path:

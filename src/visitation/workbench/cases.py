@@ -24,7 +24,7 @@ statuses the passing expectations show, and lists what no case shows (``case-cov
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -125,9 +125,6 @@ class LoadedCases:
     def line(self, index: int) -> int:
         mark = self.doc.locate(("cases", index))
         return mark.line if mark is not None else 0
-
-    def at(self, index: int, *loc: str | int) -> Any:
-        return ("cases", index, *loc)
 
 
 def load_case_file(path: str | Path) -> LoadedCases:
@@ -339,8 +336,3 @@ class Coverage:
             "rows": [{"kind": k, "id": i, "shown": dict(s)} for k, i, s in self.rows()],
             "gaps": [{"kind": k, "id": i, "lacking": list(g)} for k, i, g in self.gaps()],
         }
-
-
-def describe_failures(results: Sequence[CaseResult]) -> str:
-    """Every failure of the results, one located line each."""
-    return "\n".join(str(d) for r in results for d in r.failures)

@@ -44,6 +44,7 @@ __all__ = [
     "compare",
     "expanded",
     "step",
+    "uses",
 ]
 
 Impact = Literal["major", "minor", "patch"]
@@ -261,7 +262,7 @@ def expanded(condition: Condition, definitions: Mapping[str, Condition]) -> str:
     return json.dumps(tree, sort_keys=True, ensure_ascii=False)
 
 
-def _uses(condition: Condition, definitions: Mapping[str, Condition]) -> set[str]:
+def uses(condition: Condition, definitions: Mapping[str, Condition]) -> set[str]:
     """Every definition a condition uses, directly or through another definition."""
     found: set[str] = set()
     todo = [condition]
@@ -352,7 +353,7 @@ class _Side:
         exp = {rid: expanded(r.when, rs.definitions) for rid, (_, _, r) in rules.items()}
         used: set[str] = set()
         for _, _, r in rules.values():
-            used |= _uses(r.when, rs.definitions)
+            used |= uses(r.when, rs.definitions)
         return cls(rs, rules, exp, {r.source.ref for _, _, r in rules.values()}, used)
 
 
@@ -465,7 +466,7 @@ def _rule_items(a: _Side, b: _Side) -> list[ItemChange]:
             before: dict[str, tuple[str, ...]] = {}
             if any(f.field == "condition" for f in fields):
                 before = _words(ra.when, a.rs.definitions, langs_a)
-                shared = _uses(ra.when, a.rs.definitions) & _uses(rb.when, b.rs.definitions)
+                shared = uses(ra.when, a.rs.definitions) & uses(rb.when, b.rs.definitions)
                 via = tuple(
                     sorted(
                         n

@@ -20,6 +20,7 @@ from visitation import RuleSet, content_hash
 from visitation.render import escape
 from visitation.render.labels import SYMBOLS, label
 from visitation.ruleset import Rule
+from visitation.workbench.diff import uses
 from visitation.workbench.words import Words, condition_words
 
 __all__ = ["SHOW_FORMATS", "View", "build_view", "render_show"]
@@ -150,11 +151,9 @@ def _rule_view(rs: RuleSet, r: Rule, lang: str, sources: Mapping[str, Any]) -> R
 
 
 def _uses(rs: RuleSet) -> dict[str, list[str]]:
-    from visitation.workbench.diff import _uses as uses_of
-
     out: dict[str, list[str]] = {n: [] for n in rs.definitions}
     for r in (*rs.rules, *rs.indicators):
-        for name in sorted(uses_of(r.when, rs.definitions)):
+        for name in sorted(uses(r.when, rs.definitions)):
             out[name].append(r.id)
     return out
 

@@ -173,25 +173,27 @@ def _missing_locked(lock: Lock, present: set[str]) -> list[Diagnostic]:
 
 
 def check_wording(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
-    """``provisional-wording``: a released file whose titles say it is not final."""
+    """``provisional-wording``: a released file whose title, pathway titles or publisher
+    say it is not final."""
     if rs.status not in _RELEASED:
         return []
     out: list[Diagnostic] = []
     places: list[tuple[tuple[str | int, ...], Mapping[str, str]]] = [(("title",), rs.title)]
     places += [(("pathways", pid, "title"), p.title) for pid, p in rs.pathways.items()]
+    places.append((("publisher",), {rs.languages[0]: rs.publisher}))
     for loc, texts in places:
         for lang, text in texts.items():
             words = [*PROVISIONAL_WORDS.get(lang, ()), *PROVISIONAL_WORDS["en"]]
             found = next((w for w in words if w in text.casefold()), None)
             if found:
+                where = "" if loc == ("publisher",) else f" ({lang})"
                 out.append(
                     doc.diagnostic(
                         Code.PROVISIONAL_WORDING,
-                        f"the file is {rs.status}, but its {'.'.join(map(str, loc))} ({lang}) "
+                        f"the file is {rs.status}, but its {'.'.join(map(str, loc))}{where} "
                         f"says {found!r}",
-                        (*loc, lang),
-                        hint="reword the title for the final guideline, or keep the status "
-                        "provisional",
+                        (*loc, lang) if loc != ("publisher",) else loc,
+                        hint="reword it for the final guideline, or keep the status provisional",
                     )
                 )
     return out
