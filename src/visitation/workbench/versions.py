@@ -14,7 +14,8 @@
   family's ``released.lock`` (version → content hash of every published or retired
   version) against the files.
 
-"The other versions at hand" of a file ``<dir>/<family>/<version>.yaml`` are the other
+"The other versions at hand" of a file ``<dir>/<family>/<version>.yaml`` (a file named
+otherwise is checked on its own) are the other
 ``<version>.yaml`` files beside it and, for versions not among them, the versions of the
 same family in the library (the bundled files and the rule directories).
 """
@@ -434,12 +435,16 @@ def versions_at_hand(path: Path, family: str, library: Library | None = None) ->
 
 
 def check_path(path: str | Path, library: Library | None = None) -> list[Diagnostic]:
-    """Every cross-version check of one rule file (which must load without errors)."""
+    """Every cross-version check of one rule file (which must load without errors), when
+    it is laid out as ``<family>/<version>.yaml``; a file named otherwise has no family at
+    hand and gets none."""
     p = Path(path)
     lib = library or Library()
     data = p.read_bytes()
     doc = load_yaml(data, path=str(path))
     rs = lib.load(p)
+    if not (_SEMVER.fullmatch(p.stem) and p.parent.name == rs.family):
+        return []  # not laid out as <family>/<version>.yaml: no family at hand
     others = versions_at_hand(p, rs.family, lib)
     others.pop(rs.version, None)
     lock, out = read_lock(p.parent / LOCK_NAME)
