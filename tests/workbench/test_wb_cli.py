@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -269,3 +270,39 @@ def test_the_environment_variable_names_rule_directories(tmp_path: Path) -> None
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "dk-sjaelland" in proc.stdout
+
+
+class _Balance(HTMLParser):
+    """Records tags closed out of order (void tags aside)."""
+
+    VOID = frozenset({"meta", "br"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.wrong: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        else:
+            self.wrong.append(tag)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "dk-national@3.0.0", "--format", "html", "--lang", "da"],
+        ["diff", "dk-national@2.0.0", "dk-national@3.0.0", "--format", "html"],
+    ],
+)
+def test_the_html_is_well_formed(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The HTML of show and diff closes every tag it opens, in order."""
+    code, out, _ = run(capsys, *argv)
+    parser = _Balance()
+    parser.feed(out)
+    assert code == 0 and parser.open == [] and parser.wrong == []
