@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from visitation import RuleSet, content_hash, fold
+from visitation import Diagnostic, RuleSet, content_hash, fold
 from visitation.operators import Operator
 from visitation.ruleset import Condition, Leaf, Rule
 from visitation.workbench.words import condition_lines
@@ -132,7 +132,7 @@ class RuleSetDiff:
     a_label: str
     b_label: str
     items: tuple[ItemChange, ...]
-    diagnostics: tuple[Any, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
     """The cross-version checks of ``b`` against ``a`` (:class:`visitation.Diagnostic`)."""
 
     @property
@@ -697,7 +697,7 @@ def _file_fields(a: RuleSet, b: RuleSet, sa: _Side, sb: _Side) -> list[FieldChan
 
 
 def compare(a: RuleSet, b: RuleSet, a_label: str | None = None, b_label: str | None = None,
-            diagnostics: Sequence[Any] = ()) -> RuleSetDiff:  # fmt: skip
+            diagnostics: Sequence[Diagnostic] = ()) -> RuleSetDiff:  # fmt: skip
     """The diff from rule set ``a`` to rule set ``b`` (without checks unless given)."""
     sa, sb = _Side.of(a), _Side.of(b)
     items: list[ItemChange] = []
