@@ -72,6 +72,13 @@ SECTIONS = {
         "window), which is exact for the closed operator set; a rule with too many "
         "combinations is given the benefit of the doubt, and `search-bounded` says so.",
     ),
+    "versions": (
+        "Across the versions of a family (`visitation check`, `visitation diff`)",
+        "These compare a rule file with the other versions of its family at hand: the "
+        "`<version>.yaml` files beside it and the family's versions in the library (bundled "
+        "files, `--rules-dir`, `VISITATION_RULES_PATH`). See [workbench.md](workbench.md).",
+    ),
+    "cases": ("Case files (`visitation test`)", ""),
 }
 
 FOOTER = """

@@ -46,7 +46,6 @@ from visitation import (
     evaluate,
     list_rulesets,
     load_patient,
-    load_ruleset,
 )
 from visitation._yaml import read_source
 from visitation.assessment import Assessment
@@ -60,6 +59,9 @@ from visitation.errors import (
 from visitation.evaluate import as_date
 from visitation.render import formats, render
 from visitation.render.escape import visible
+from visitation.workbench._cli import add_parsers as add_workbench
+from visitation.workbench._cli import version_diagnostics
+from visitation.workbench._paths import add_rules_dir, library_for
 
 __all__ = [
     "EXIT_CODES",
@@ -136,6 +138,9 @@ examples:
   visitation rules
   visitation schema > rulefile.schema.json
   visitation watch events.jsonl --rules dk-national@2.0.0
+  visitation diff dk-national@2.0.0 drafts/dk-national/2.1.0.yaml
+  visitation test tests/cases --coverage
+  visitation show dk-national@3.0.0 --format html --lang da > sign-off.html
 
 {_exit_code_epilog()}
 """
@@ -289,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="FILE holds patient facts or a FHIR R4 Bundle (default: auto, by resourceType)",
     )
+    add_rules_dir(ev)
     ev.set_defaults(handler=cmd_evaluate)
 
     ck = sub.add_parser(
@@ -299,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     ck.add_argument("files", metavar="RULEFILE", nargs="+", help="rule files to check")
+    add_rules_dir(ck)
     ck.set_defaults(handler=cmd_check)
 
     rl = sub.add_parser(
@@ -317,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="en",
         help="language of titles, one the bundled rule sets declare (default: en)",
     )
+    add_rules_dir(rl)
     rl.set_defaults(handler=cmd_rules)
 
     sc = sub.add_parser(
@@ -338,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_watch(sub)
     _add_cohort(sub, formatter)
+    add_workbench(sub, formatter)  # diff, test, show, lock (visitation.workbench)
     return parser
 
 
@@ -409,7 +418,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return evaluate_bundle(args)
     on: date = args.on if args.on is not None else date.today()
     patient = load_patient(args.file)
-    ruleset = load_ruleset(_rules_spec(args.rules), on=on)
+    library = library_for(args.rules_dir)
+    ruleset = library.load(_rules_spec(args.rules), on=on)
     lang: str = args.lang or ("en" if "en" in ruleset.languages else ruleset.languages[0])
     if lang not in ruleset.languages:
         raise UsageError(
@@ -421,7 +431,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"pathways: {', '.join(ruleset.pathways)}"
         )
     # without --lang the Assessment holds every language of the file (the JSON shows them)
-    assessment = evaluate(patient, ruleset, on=on, lang=args.lang)
+    assessment = evaluate(patient, ruleset, on=on, lang=args.lang, library=library)
     if not assessment.in_force:
         until = assessment.effective_until.isoformat() if assessment.effective_until else "open"
         _warn(
@@ -437,9 +447,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = warnings = failed = 0
     for path in args.files:
         diagnostics = check_file(path)
+        if not any(d.severity == "error" for d in diagnostics):
+            # across the family's versions at hand (visitation.workbench.versions)
+            diagnostics += version_diagnostics(path, args.rules_dir)
         source = _source_text(path) if any(d.line is not None for d in diagnostics) else None
         for d in diagnostics:
-            shown = d.render(source)
+            shown = d.render(source if d.path == path else None)
             _write(visible(shown) + ("\n\n" if "\n" in shown else ""))
         file_errors = sum(d.severity == "error" for d in diagnostics)
         errors += file_errors
@@ -466,9 +479,9 @@ def _plural(n: int, word: str) -> str:
     return word if n == 1 else word + "s"
 
 
-def _rules_rows() -> list[dict[str, Any]]:
+def _rules_rows(dirs: list[Path] | None = None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for info in list_rulesets():
+    for info in library_for(dirs).list_rulesets() if dirs else list_rulesets():
         rows.append(
             {
                 "family": info.family,
@@ -487,7 +500,7 @@ def _rules_rows() -> list[dict[str, Any]]:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     """``visitation rules``."""
-    rows = _rules_rows()
+    rows = _rules_rows(args.rules_dir)
     languages = sorted({lang for r in rows for lang in r["title"]})
     if args.lang not in languages:
         raise UsageError(

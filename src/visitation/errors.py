@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
-Section = Literal["file", "schema", "patient", "check", "fhir"]
+Section = Literal["file", "schema", "patient", "check", "versions", "cases", "fhir"]
 
 
 class Code(enum.StrEnum):
@@ -93,6 +93,20 @@ class Code(enum.StrEnum):
     CHANGES_VERSION = "changes-version"
     UNKNOWN_RULE_ID = "unknown-rule-id"
     FILE_NAME = "file-name"
+    # across the versions of a family (visitation.workbench)
+    NEEDS_MAJOR_VERSION = "needs-major-version"
+    NEEDS_MINOR_VERSION = "needs-minor-version"
+    CHANGES_INCOMPLETE = "changes-incomplete"
+    CHANGES_KIND = "changes-kind"
+    EFFECTIVE_DATES = "effective-dates"
+    PROVISIONAL_WORDING = "provisional-wording"
+    RELEASED_CHANGED = "released-changed"
+    RELEASE_NOT_LOCKED = "release-not-locked"
+    RELEASED_MISSING = "released-missing"
+    LOCK_SYNTAX = "lock-syntax"
+    # case files (visitation test)
+    CASE_FAILED = "case-failed"
+    CASE_COVERAGE = "case-coverage"
     # FHIR input and the FHIR mapping file (visitation.fhir)
     NOT_A_BUNDLE = "not-a-bundle"
     BUNDLE_TOO_LARGE = "bundle-too-large"
@@ -292,6 +306,85 @@ _DOCS: dict[Code, CodeDoc] = {
     Code.FILE_NAME: CodeDoc(
         "check",
         "a file named `<version>.yaml` states another family or version than its path",
+    ),
+    Code.NEEDS_MAJOR_VERSION: CodeDoc(
+        "versions",
+        "a change from the previous version that can move a status (a rule's or an "
+        "indicator's, a pathway's verdict or its readiness), without a MAJOR step: a rule "
+        "added, removed or renamed, a condition changed (a definition it uses, too), a "
+        "rule's kind, the rules a pathway requires, a pathway added or removed",
+        "raise the MAJOR version (the hint names the next free one)",
+    ),
+    Code.NEEDS_MINOR_VERSION: CodeDoc(
+        "versions",
+        "a change from the previous version of what a reader sees (titles, explanations, "
+        "rationale, provenance, citations, a group, the order of rules, the status, the "
+        "dates, the languages) with only a PATCH step",
+        "raise the MINOR version",
+    ),
+    Code.CHANGES_INCOMPLETE: CodeDoc(
+        "versions",
+        "a rule or indicator changed since the previous version (beyond its note), but this "
+        "version's change entry does not name it; a renamed rule needs both ids",
+        "add an entry with its id, the change and a note",
+    ),
+    Code.CHANGES_KIND: CodeDoc(
+        "versions",
+        "this version's change entry names a rule with the wrong kind: `added` for a rule "
+        "the previous version has, `changed`/`reworded`/`removed` for one it lacks, "
+        "`reworded` for a change that can move a status",
+        "write the kind the hint names",
+    ),
+    Code.EFFECTIVE_DATES: CodeDoc(
+        "versions",
+        "a newer version starts before an older one (backwards), or an older version's "
+        "`effective_until` is on or after a newer one's `effective_from` (overlap). A newer "
+        "version may start on the same day as the one it supersedes: the higher wins",
+    ),
+    Code.PROVISIONAL_WORDING: CodeDoc(
+        "versions",
+        "a `published` or `retired` file whose title, a pathway title or its publisher still says "
+        "provisional or draft (foreløbig, udkast, ikke offentliggjort, provisional, draft, "
+        "not yet public, ...)",
+        "reword the title, or keep the status provisional",
+    ),
+    Code.RELEASED_CHANGED: CodeDoc(
+        "versions",
+        "a released version's content hash differs from its line in the family's "
+        "`released.lock`: a published or retired file was edited (comments and layout do "
+        "not count)",
+        "undo the edit and make a new version",
+    ),
+    Code.RELEASE_NOT_LOCKED: CodeDoc(
+        "versions",
+        "a published or retired version has no line in the family's `released.lock`",
+        "add it with `visitation lock DIR` (it never rewrites a line)",
+    ),
+    Code.RELEASED_MISSING: CodeDoc(
+        "versions",
+        "`released.lock` names a version whose file is gone",
+        "put the file back: a released version stays (retire it with a new version)",
+    ),
+    Code.LOCK_SYNTAX: CodeDoc(
+        "versions",
+        "a line of `released.lock` is not `<version> sha256:<64 hex digits>`, or names a "
+        "version twice",
+    ),
+    Code.CASE_FAILED: CodeDoc(
+        "cases",
+        "a case of a case file does not hold: a rule's status, a verdict, the missing facts, "
+        "the readiness or the to-do list differs from what the case states, or the case "
+        "names a rule or pathway the rule set lacks, or its patient facts are invalid. "
+        "Points at the expectation",
+        "fix the rule file, or the case if the case is wrong",
+    ),
+    Code.CASE_COVERAGE: CodeDoc(
+        "cases",
+        "the case files never show a rule or indicator met, not met or unknown, a pathway "
+        "eligible, not eligible or indeterminate, or (with documentation rules) its "
+        "referral ready, not ready or unknown",
+        "add a case that shows it (`visitation test --coverage` lists them)",
+        severity="warning",
     ),
     Code.NOT_A_BUNDLE: CodeDoc(
         "fhir",

@@ -18,6 +18,7 @@ is the instance for the bundled files that ``visitation.evaluate`` and the CLI u
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from visitation.load import load_checked_file
 from visitation.ruleset import RuleSet, content_hash
 
 __all__ = [
+    "RULES_PATH_ENV",
     "Library",
     "RuleSetInfo",
     "RuleSpec",
@@ -43,7 +45,13 @@ __all__ = [
     "list_rulesets",
     "load_ruleset",
     "resolve",
+    "rules_path",
 ]
+
+RULES_PATH_ENV = "VISITATION_RULES_PATH"
+"""The environment variable naming rule directories beside the bundled files (laid out
+as ``<family>/<version>.yaml``, separated by ``os.pathsep``), read by
+:func:`default_library`: a region keeps its own families without forking."""
 
 RuleSpec = str | Path | RuleSet | CheckedRuleSet | CompiledRuleSet
 
@@ -240,10 +248,17 @@ def _find_files(roots: list[Path]) -> dict[str, dict[str, Path]]:
     return out
 
 
+def rules_path() -> list[Path]:
+    """The rule directories named by ``VISITATION_RULES_PATH`` (none when it is unset)."""
+    raw = os.environ.get(RULES_PATH_ENV, "")
+    return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
+
+
 @functools.cache
 def default_library() -> Library:
-    """The library of the bundled rule files, shared by ``visitation.evaluate`` and the CLI."""
-    return Library()
+    """The library of the bundled rule files (and the directories of
+    ``VISITATION_RULES_PATH``, read once), shared by ``visitation.evaluate`` and the CLI."""
+    return Library(dirs=rules_path())
 
 
 def list_rulesets() -> list[RuleSetInfo]:
