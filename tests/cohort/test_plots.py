@@ -155,3 +155,24 @@ def test_charts_without_altair_say_how_to_install(monkeypatch: pytest.MonkeyPatc
     ):
         plots.funnel(result(NEW), "hospice")
     assert plots.funnel_rows(result(NEW), "hospice")[0]["patients"] == len(result(NEW))
+
+
+def test_impact_rows_agree_with_the_per_patient_transitions() -> None:
+    """The transition rows drawn from visitation.cohort.impact's report equal those counted
+    from the two per-patient results, overall and per diagnosis group, and an impact chart
+    renders."""
+    import vl_convert
+
+    from visitation.cohort import impact
+
+    report = impact(cohort(), OLD, NEW, on=ON)
+    for by in (None, "diagnosis_group", "region"):
+        assert plots.impact_rows(report, "hospice", by=by) == plots.transition_rows(
+            result(OLD), result(NEW), "hospice", by=by
+        ), by
+    with pytest.raises(ValueError, match=r"not broken down by 'sex'; by one of: diagnosis_group, age_band, region"):
+        plots.impact_rows(report, "hospice", by="sex")
+    with pytest.raises(KeyError, match="compared: hospice"):
+        plots.impact_rows(report, "specialized")
+    svg = vl_convert.vegalite_to_svg(plots.impact_transitions(report, "hospice").to_dict())
+    assert "dk-national@1.0.0 → dk-national@2.0.0" in svg

@@ -10,6 +10,7 @@ import pytest
 
 import visitation
 from docsite.conftest import ROOT, Browser, Built, Served
+from visitation import workbench
 from visitation.render.labels import LABELS
 
 pytestmark = pytest.mark.xdist_group("docsite")  # one site build and one browser
@@ -105,3 +106,57 @@ def test_assessment_html_renders_in_the_browser(served: Served, browser: Browser
                     assert LABELS[lang][pathway.verdict] in text, (name, pathway.id)
         finally:
             tab.close()
+
+
+def test_show_renders_in_the_browser(served: Served, browser: Browser) -> None:
+    """`visitation show`'s HTML sign-off document (a whole page), in English and Danish,
+    loads without errors and shows every rule of the rule set."""
+    rs = visitation.load_ruleset("dk-national@2.0.0")
+    for lang in ("en", "da"):
+        name = f"show-dk-national-2.0.0-{lang}"
+        page = workbench.render_show(rs, "html", lang)
+        (served.root / "_renderings" / f"{name}.html").write_text(page, encoding="utf-8")
+        report, tab = browser.visit(served.url(f"_renderings/{name}.html"), name, full_page=True)
+        try:
+            assert report.problems == [], name
+            assert tab.evaluate("() => document.documentElement.lang") == lang
+            text = tab.locator("body").inner_text()
+            missing = [rule.id for rule in rs.rules if rule.id not in text]
+            assert missing == [], (name, missing)
+        finally:
+            tab.close()
+
+
+def test_workbench_reports_render_in_the_browser(served: Served, browser: Browser) -> None:
+    """The rule diff, the impact report of a cohort and a why-not answer, as their notebook
+    HTML on one page: it loads without errors and the browser shows each one's content
+    (the diff's rules, the impact matrix's counts, the suggestion's sentence)."""
+    from visitation.cohort import impact, synthetic
+
+    changes = workbench.diff("dk-national@1.0.0", "dk-national@2.0.0")
+    report = impact(synthetic(300, seed=3), "dk-national@1.0.0", "dk-national@2.0.0", on=ON)
+    facts = {"age": 77, "prognosis": "days", "terminal_declared": True,
+             "problem_domains": ["physical", "social"], "complex_by_clinician": True,
+             "treatment_level_clarified": True, "needs_hospital_admission": False,
+             "wishes_hospice": True, "informed_alternatives": True}  # fmt: skip
+    answer = visitation.why_not(facts, "dk-national@1.0.0", "hospice", on=ON)
+    assert answer.suggestions
+    parts = {"diff": changes._repr_html_(), "impact": report.render("html"),
+             "why-not": answer._repr_html_()}  # fmt: skip
+    body = "\n".join(f'<section id="{k}">\n{v}\n</section>' for k, v in parts.items())
+    (served.root / "_renderings" / "workbench-reports.html").write_text(
+        _document("workbench reports", body), encoding="utf-8"
+    )
+    shown, tab = browser.visit(served.url("_renderings/workbench-reports.html"),
+                               "workbench-reports", full_page=True)  # fmt: skip
+    try:
+        assert shown.problems == []
+        diff_text = tab.locator("#diff").inner_text()
+        assert "basic.needs-assessment" in diff_text
+        impact_text = tab.locator("#impact").inner_text()
+        assert "dk-national@1.0.0 → dk-national@2.0.0" in impact_text
+        assert str(report.matrix("hospice")["not_eligible"]["not_eligible"]) in impact_text
+        why_text = tab.locator("#why-not").inner_text()
+        assert answer.suggestions[0].text["en"] in why_text
+    finally:
+        tab.close()

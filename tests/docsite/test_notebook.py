@@ -55,10 +55,11 @@ def test_notebook_walks_the_authors_sequence() -> None:
     assert headings == SECTIONS
 
 
-def test_notebook_executes_and_displays_plots_and_an_assessment(built: Built) -> None:
+def test_notebook_executes_and_displays_plots_and_reports(built: Built) -> None:
     """Executed by the site build (nbclient, a real kernel), every code cell ran without
-    error; the funnels, the transition panels and the fairness bars are static SVG, and
-    the Assessment displays itself as HTML (with Markdown and text beside it)."""
+    error; the funnels, the transition panels and the fairness bars are static SVG; the
+    cohort result, the rule diff, the impact report, a why-not answer and an Assessment
+    display themselves as HTML; the why-not suggestions are printed."""
     cells = [c for c in _cells(built.docs / NOTEBOOK) if c["cell_type"] == "code"]
     assert all(isinstance(c["execution_count"], int) for c in cells)
     outputs = [o for c in cells for o in c["outputs"]]
@@ -67,17 +68,18 @@ def test_notebook_executes_and_displays_plots_and_an_assessment(built: Built) ->
         "".join(o["data"]["image/svg+xml"]) for o in outputs if "image/svg+xml" in o.get("data", {})
     ]
     assert len(svgs) == 4
-    assert (
-        "funnel of pathway &apos;specialized&apos;" in svgs[0]
-        or "funnel of pathway 'specialized'" in svgs[0]
-    )
+    assert "funnel of pathway" in svgs[0] and "specialized" in svgs[0]
     assert "dk-national@1.0.0 → dk-national@2.0.0" in svgs[2]
-    html = [
+    assert "verdicts per diagnosis_group" in svgs[3]
+    html = ["".join(o["data"]["text/html"]) for o in outputs if "text/html" in o.get("data", {})]
+    for marker in ("visitation-cohort", "vz-diff", "visitation-impact", "vz-assessment"):
+        assert sum(marker in h for h in html) == 1, marker
+    assessment = next(
         o["data"]
         for o in outputs
         if "vz-assessment" in "".join(o.get("data", {}).get("text/html", ""))
-    ]
-    assert len(html) == 1 and {"text/html", "text/markdown", "text/plain"} <= set(html[0])
+    )
+    assert {"text/html", "text/markdown", "text/plain"} <= set(assessment)
     printed = "".join("".join(o["text"]) for o in outputs if o["output_type"] == "stream")
-    assert "blocked by " in printed
+    assert "blocked by " in printed and "- Eligible for Hospice if " in printed
     assert "executed notebooks/author.ipynb in" in built.log

@@ -44,13 +44,19 @@ def test_site_builds_with_every_page_notebook_and_api_reference(built: Built) ->
     core = (built.site / "api" / "core.html").read_text(encoding="utf-8")
     for name in (
         "visitation.evaluate.evaluate",
+        "visitation.why_not.why_not",
         "visitation.Assessment",
+        "visitation.WhyNot",
         "visitation.load_ruleset",
     ):
         assert f'id="{name}"' in core, name
     cohort = (built.site / "api" / "cohort.html").read_text(encoding="utf-8")
     assert 'id="visitation.cohort.evaluate_cohort"' in cohort
     assert 'id="visitation.cohort.plots.funnel"' in cohort
+    assert 'id="visitation.cohort.impact.impact"' in cohort
+    workbench = (built.site / "api" / "workbench.html").read_text(encoding="utf-8")
+    assert 'id="visitation.workbench._api.diff"' in workbench
+    assert 'id="visitation.workbench.render_show"' in workbench
 
 
 def test_strict_build_refuses_a_broken_anchor(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ static pages, ``alt.renderers.enable("svg")`` (or ``chart.save("x.svg")``) rende
 with vl-convert, without a browser — that is why altair, and not plotly, draws these:
 plotly's Sankey exports images only through kaleido, which drives a Chrome install. The
 before → after transition is drawn as a verdict × verdict heatmap (Vega-Lite has no
-Sankey), one panel per group.
+Sankey), one panel per group, from two cohort results or from an impact report
+(:func:`impact_transitions`).
 
     >>> from visitation.cohort import evaluate_cohort, synthetic
     >>> from visitation.cohort.plots import funnel_rows
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import altair as alt
 
     from visitation.cohort._evaluate import CohortResult
+    from visitation.cohort.impact import ImpactReport
 
 __all__ = [
     "STATES",
@@ -42,6 +44,8 @@ __all__ = [
     "fairness",
     "funnel",
     "funnel_rows",
+    "impact_rows",
+    "impact_transitions",
     "share_rows",
     "transition_rows",
     "transitions",
@@ -207,13 +211,48 @@ def transitions(
     before: CohortResult, after: CohortResult, pathway: str, *, by: str | None = None
 ) -> alt.LayerChart | alt.FacetChart:
     """A before × after verdict heatmap (:func:`transition_rows`), one panel per group."""
+    rows = transition_rows(before, after, pathway, by=by)
+    return _heatmap(rows, pathway, before.ruleset_key, after.ruleset_key, by)
+
+
+def impact_rows(
+    report: ImpactReport, pathway: str, *, by: str | None = None
+) -> list[dict[str, Any]]:
+    """The rows of :func:`transition_rows` from an :class:`~visitation.cohort.ImpactReport`
+    (its matrix, or its breakdown by ``by``), so a comparison made on a large cohort by
+    :func:`visitation.cohort.impact` plots without the per-patient results."""
+    if by is None:
+        matrix = report.matrix(pathway)
+        return [{"group": "all", "before": v1, "after": v2, "patients": matrix[v1][v2]}
+                for v1 in VERDICTS for v2 in VERDICTS]  # fmt: skip
+    if by not in report.by:
+        raise ValueError(
+            f"the impact report is not broken down by {by!r}; by one of: {', '.join(report.by)}"
+        )
+    report.matrix(pathway)  # an unknown pathway: KeyError naming the compared ones
+    cells = {(r["group"], r["before"], r["after"]): r["patients"] for r in report.breakdown
+             if r["by"] == by and r["pathway"] == pathway}  # fmt: skip
+    groups = sorted({g for g, _, _ in cells})
+    return [{"group": g, "before": v1, "after": v2, "patients": cells.get((g, v1, v2), 0)}
+            for g in groups for v1 in VERDICTS for v2 in VERDICTS]  # fmt: skip
+
+
+def impact_transitions(
+    report: ImpactReport, pathway: str, *, by: str | None = "diagnosis_group"
+) -> alt.LayerChart | alt.FacetChart:
+    """The heatmap of :func:`transitions`, drawn from an impact report (:func:`impact_rows`)."""
+    return _heatmap(impact_rows(report, pathway, by=by), pathway, report.a, report.b, by)
+
+
+def _heatmap(
+    rows: list[dict[str, Any]], pathway: str, a: str, b: str, by: str | None
+) -> alt.LayerChart | alt.FacetChart:
     _need_altair()
     import altair as alt
 
-    rows = transition_rows(before, after, pathway, by=by)
     base = alt.Chart(alt.InlineData(values=rows)).encode(
-        x=alt.X("after:N", sort=list(VERDICTS), title=f"{after.ruleset_key}"),
-        y=alt.Y("before:N", sort=list(VERDICTS), title=f"{before.ruleset_key}"),
+        x=alt.X("after:N", sort=list(VERDICTS), title=b),
+        y=alt.Y("before:N", sort=list(VERDICTS), title=a),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("patients:Q", scale=alt.Scale(scheme="blues", type="symlog")),
@@ -221,7 +260,7 @@ def transitions(
     )
     text = base.mark_text(fontSize=10).encode(text="patients:Q")
     layered = (cells + text).properties(width=130, height=130)
-    title = f"pathway {pathway!r}: {before.ruleset_key} → {after.ruleset_key}"
+    title = f"pathway {pathway!r}: {a} → {b}"
     if by is None:
         return cast("alt.LayerChart", layered.properties(title=title))
     faceted = layered.facet(facet=alt.Facet("group:N", title=by), columns=3, title=title)
