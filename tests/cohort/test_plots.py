@@ -170,7 +170,9 @@ def test_impact_rows_agree_with_the_per_patient_transitions() -> None:
         assert plots.impact_rows(report, "hospice", by=by) == plots.transition_rows(
             result(OLD), result(NEW), "hospice", by=by
         ), by
-    with pytest.raises(ValueError, match=r"not broken down by 'sex'; by one of: diagnosis_group, age_band, region"):
+    with pytest.raises(
+        ValueError, match=r"not broken down by 'sex'; by one of: diagnosis_group, age_band, region"
+    ):
         plots.impact_rows(report, "hospice", by="sex")
     with pytest.raises(KeyError, match="compared: hospice"):
         plots.impact_rows(report, "specialized")
