@@ -1,6 +1,7 @@
 """Each language is itself: English output holds no Danish and Danish output no English.
 
-For the latest version of every bundled family and every example patient, in every
+For the latest version of every bundled family (and the version chosen by date today)
+and every example patient, in every
 renderer (text, Markdown, HTML, JSON). The one exception is a quoted source title, which
 stays in the source's own language, and so does the patient's free text (the relief
 tried, as the record states it); URLs may hold any word. For JSON, the texts a reader
@@ -15,9 +16,11 @@ list of allowed names is needed.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +34,21 @@ FORMATS = ["text", "md", "html", "json"]
 
 
 def _latest() -> list[str]:
+    """The latest version of each family, and the version chosen by date on the test date
+    (``dk-national`` is the published 1.1.0 while 3.x is provisional)."""
     latest: dict[str, tuple[tuple[int, ...], str]] = {}
     for info in visitation.list_rulesets():
         v = tuple(int(p) for p in info.version.split("."))
         if info.family not in latest or v > latest[info.family][0]:
             latest[info.family] = (v, info.key)
-    return sorted(key for _, key in latest.values())
+    keys = {key for _, key in latest.values()}
+    for family in latest:
+        with contextlib.suppress(visitation.NoRuleSetInForce):  # none in force on the date
+            keys.add(visitation.resolve(family, ON).ruleset.key)
+    return sorted(keys)
 
 
+ON = date(2026, 12, 1)
 LATEST = _latest()
 
 DANISH = re.compile(
@@ -84,7 +94,7 @@ def _reader_text(key: str, example: Path, fmt: str, lang: str) -> str:
     and the patient's free texts removed, white space collapsed (so that a title wrapped
     over two lines is found)."""
     patient = visitation.load_patient(example)
-    a = visitation.evaluate(patient, key, on="2026-12-01")
+    a = visitation.evaluate(patient, key, on=ON)
     out = a.render(fmt, lang=lang)
     if fmt == "json":
         out = _json_texts(out, lang)
