@@ -43,6 +43,7 @@ from visitation.registry import (
     load_ruleset,
     resolve,
 )
+from visitation.revise import revise
 from visitation.ruleset import RuleSet
 
 __all__ = [
@@ -96,4 +97,5 @@ __all__ = [
     "load_ruleset",
     "load_ruleset_file",
     "resolve",
+    "revise",
 ]
