@@ -430,3 +430,13 @@ def test_a_blank_per_language_rationale_is_refused() -> None:
         "invalid-value",
     )
     assert "rationale" in d.message
+
+
+def test_a_text_of_the_wrong_shape_names_both_shapes() -> None:
+    """A rationale that is neither a string nor a mapping gets one message naming both."""
+    d = only(diagnose("    rationale: test\n", "    rationale: 5\n"), "invalid-value")
+    assert d.message == (
+        "rules[0].rationale: a text is a string or a mapping from language to text, "
+        "{da: …, en: …} (got 5)"
+    )
+    assert d.line == line_of("rationale: test")

@@ -62,10 +62,31 @@ Identifier = Annotated[
 ]
 Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 LangText = dict[Lang, Annotated[str, StringConstraints(min_length=1, max_length=4000)]]
-Text = str | LangText
+
+
+def _text_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "text:plain"
+    return "text:lang" if isinstance(value, dict) else None
+
+
+_TEXT_KIND = Discriminator(
+    _text_kind,
+    custom_error_type="text",
+    custom_error_message="a text is a string or a mapping from language to text, {da: …, en: …}",
+)
+Text = Annotated[
+    Annotated[str, Tag("text:plain")] | Annotated[LangText, Tag("text:lang")], _TEXT_KIND
+]
 """A text a reader sees: per language ``{da: ..., en: ...}`` (as titles and explanations
 are), or a plain string, the legacy form of the files written before texts other than
 titles and explanations had languages: one text, shown unchanged in every language."""
+NonEmptyText = Annotated[
+    Annotated[Annotated[str, StringConstraints(min_length=1)], Tag("text:plain")]
+    | Annotated[LangText, Tag("text:lang")],
+    _TEXT_KIND,
+]
+"""A :data:`Text` whose plain form may not be empty (a citation's section)."""
 SemVer = Annotated[
     str,
     StringConstraints(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"),
@@ -235,7 +256,7 @@ class Citation(_Model):
     """Where a rule comes from: a source id of this file and the section in it."""
 
     ref: str = Field(description="The id of an entry under 'sources'.")
-    section: Annotated[str, StringConstraints(min_length=1)] | LangText = Field(
+    section: NonEmptyText = Field(
         description=(
             "Section, criterion or page in the source, per language (a plain string is one "
             "text for every language)."
