@@ -84,6 +84,7 @@ class Code(enum.StrEnum):
     UNUSED_DEFINITION = "unused-definition"
     MISSING_LANGUAGE = "missing-language"
     UNDECLARED_LANGUAGE = "undeclared-language"
+    UNTRANSLATED_TEXT = "untranslated-text"
     UNKNOWN_PLACEHOLDER = "unknown-placeholder"
     UNKNOWN_GROUP = "unknown-group"
     UNUSED_GROUP = "unused-group"
@@ -262,10 +263,20 @@ _DOCS: dict[Code, CodeDoc] = {
     Code.DEFINITION_CYCLE: CodeDoc("check", "definitions use each other in a cycle"),
     Code.UNUSED_DEFINITION: CodeDoc("check", "a definition nobody uses", severity="warning"),
     Code.MISSING_LANGUAGE: CodeDoc(
-        "check", "a title or explanation lacks a language the file declares"
+        "check",
+        "a text given per language (a title, explanation, rationale, note, section, "
+        "publisher or dates note) lacks a language the file declares",
     ),
     Code.UNDECLARED_LANGUAGE: CodeDoc(
         "check", "a text in a language the file does not declare", severity="warning"
+    ),
+    Code.UNTRANSLATED_TEXT: CodeDoc(
+        "check",
+        "a file that gives rationales, notes, sections or publishers per language still "
+        "has one as a plain string, which is shown unchanged in every language (files "
+        "with only plain strings, written before texts had languages, are not flagged)",
+        "write it per language, `{da: ..., en: ...}`",
+        severity="warning",
     ),
     Code.UNKNOWN_PLACEHOLDER: CodeDoc(
         "check", "`{name}` in an explanation names no fact (nor `on`)"
