@@ -6,6 +6,7 @@ import sys
 from collections import Counter
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -14,6 +15,7 @@ import pytest
 from visitation import FACTS, CompiledRuleSet, Patient, evaluate_core, facts_of, resolve
 from visitation.cohort import CohortResult, evaluate_cohort, plots, synthetic
 
+ROOT = Path(__file__).resolve().parents[2]
 ON = "2026-11-23"
 OLD, NEW = "dk-national@1.0.0", "dk-national@2.0.0"
 
@@ -178,3 +180,32 @@ def test_impact_rows_agree_with_the_per_patient_transitions() -> None:
         plots.impact_rows(report, "specialized")
     svg = vl_convert.vegalite_to_svg(plots.impact_transitions(report, "hospice").to_dict())
     assert "dk-national@1.0.0 → dk-national@2.0.0" in svg
+
+
+def test_funnel_of_a_draft_on_disk_needs_its_rules(tmp_path: Path) -> None:
+    """A result evaluated with a draft file whose key is also a bundled rule set's (but
+    whose content differs) is refused unless the draft is passed as rules=, and then the
+    funnel follows the draft."""
+    (tmp_path / "dk-national").mkdir()
+    draft = tmp_path / "dk-national" / "2.0.0.yaml"
+    text = (ROOT / "rules" / "dk-national" / "2.0.0.yaml").read_text(encoding="utf-8")
+    draft.write_text(text.replace("within_days: 30", "within_days: 14", 1), encoding="utf-8")
+    r = evaluate_cohort(cohort(), str(draft), on=ON)
+    assert r.ruleset_key == NEW and r.content_hash != result(NEW).content_hash
+    with pytest.raises(
+        ValueError,
+        match=r"evaluated with dk-national@2\.0\.0 .* pass the rules it was evaluated with as rules=",
+    ):
+        plots.funnel_rows(r, "hospice")
+    rows = plots.funnel_rows(r, "hospice", rules=str(draft))
+    verdicts = next(p for p in r.summary().pathways if p["pathway"] == "hospice")
+    assert rows[-3]["patients"] == verdicts["eligible"]
+    needs = {
+        row["state"]: row["patients"] for row in rows if row["rule"] == "basic.needs-assessment"
+    }
+    bundled = {
+        row["state"]: row["patients"]
+        for row in plots.funnel_rows(result(NEW), "hospice")
+        if row["rule"] == "basic.needs-assessment"
+    }
+    assert needs["met so far"] < bundled["met so far"]  # 14 days admits fewer than 30

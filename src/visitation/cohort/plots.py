@@ -71,13 +71,25 @@ def _need_altair() -> None:
         raise ImportError(f"{_INSTALL_HINT} (missing: {', '.join(missing)})")
 
 
-def _program(result: CohortResult) -> CompiledRuleSet:
-    return resolve(result.ruleset_key, result.on)
+def _program(result: CohortResult, rules: Any) -> CompiledRuleSet:
+    """The compiled rule set ``result`` was evaluated with: ``rules`` when given, else the
+    rule set its key names (refused when that is not the same content)."""
+    program = resolve(result.ruleset_key if rules is None else rules, result.on)
+    if program.content_hash != result.content_hash:
+        named = "the rule set given" if rules is not None else f"{result.ruleset_key} as found"
+        raise ValueError(
+            f"the cohort result was evaluated with {result.ruleset_key} "
+            f"({result.content_hash[:19]}…), but {named} has content {program.content_hash[:19]}…; "
+            "pass the rules it was evaluated with as rules="
+        )
+    return program
 
 
-def _pathway_rules(result: CohortResult, pathway: str) -> list[tuple[str, str, str]]:
+def _pathway_rules(
+    result: CohortResult, pathway: str, rules: Any = None
+) -> list[tuple[str, str, str]]:
     """(rule id, result column, English title) of the rules deciding ``pathway``, in file order."""
-    program = _program(result)
+    program = _program(result, rules)
     found = dict(program.pathways)
     if pathway not in found:
         raise ValueError(
@@ -110,20 +122,24 @@ def _verdict_names(col: pa.ChunkedArray) -> list[str]:
     ]
 
 
-def funnel_rows(result: CohortResult, pathway: str) -> list[dict[str, Any]]:
+def funnel_rows(result: CohortResult, pathway: str, *, rules: Any = None) -> list[dict[str, Any]]:
     """The pathway's rules one after another (file order), with, after each step, how many
     patients have met every rule so far, how many are still open (none not met, one
     unknown) and how many are out (one not met): the three-valued AND taken step by step.
     Step 0 is every patient; the last step's counts are the pathway's verdict counts
-    (eligible, indeterminate, not eligible)."""
-    rules = _pathway_rules(result, pathway)
+    (eligible, indeterminate, not eligible).
+
+    The pathway's rules are read from the rule set the result was evaluated with, found by
+    its key; for a rule file that is not in the library (a draft on disk), pass it as
+    ``rules`` (a path, a RuleSet or a compiled rule set)."""
+    steps = _pathway_rules(result, pathway, rules)
     n = len(result)
     rows: list[dict[str, Any]] = [
         {"step": 0, "rule": "(all patients)", "title": "", "state": s, "patients": c}
         for s, c in zip(STATES, (n, 0, 0), strict=True)
     ]
     so_far: pa.ChunkedArray | None = None
-    for step, (rule_id, column, title) in enumerate(rules, start=1):
+    for step, (rule_id, column, title) in enumerate(steps, start=1):
         col = result.table.column(column)
         so_far = col if so_far is None else pc.and_kleene(so_far, col)
         nulls = so_far.null_count
@@ -136,13 +152,13 @@ def funnel_rows(result: CohortResult, pathway: str) -> list[dict[str, Any]]:
     return rows
 
 
-def funnel(result: CohortResult, pathway: str) -> alt.Chart:
+def funnel(result: CohortResult, pathway: str, *, rules: Any = None) -> alt.Chart:
     """A horizontal stacked bar per funnel step (:func:`funnel_rows`)."""
     _need_altair()
     import altair as alt
 
-    data = alt.InlineData(values=funnel_rows(result, pathway))
-    order = [r[0] for r in _pathway_rules(result, pathway)]
+    data = alt.InlineData(values=funnel_rows(result, pathway, rules=rules))
+    order = [r[0] for r in _pathway_rules(result, pathway, rules)]
     chart = (
         alt.Chart(data, title=f"{result.ruleset_key}: funnel of pathway {pathway!r}")
         .mark_bar()
