@@ -95,7 +95,7 @@ class _TooManyValues(Exception):
     """More than ``MAX_VALUES`` values: the composer stops."""
 
 
-def _value_mark(text: str, n: int) -> yaml.Mark | None:
+def _value_mark(text: str, n: int) -> Any:
     """Where the ``n``-th value of ``text`` starts (the events alone, without composing)."""
     seen = 0
     starts = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
@@ -103,7 +103,7 @@ def _value_mark(text: str, n: int) -> yaml.Mark | None:
         if isinstance(event, starts):
             seen += 1
             if seen == n:
-                return event.start_mark  # type: ignore[no-any-return]
+                return event.start_mark
     return None  # pragma: no cover - the composer counted them
 
 
