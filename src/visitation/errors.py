@@ -62,6 +62,7 @@ class Code(enum.StrEnum):
     YAML_AMBIGUOUS_NUMBER = "yaml-ambiguous-number"
     NUMBER_OUT_OF_RANGE = "number-out-of-range"
     YAML_TOO_DEEP = "yaml-too-deep"
+    YAML_TOO_MANY_VALUES = "yaml-too-many-values"
     EMPTY_FILE = "empty-file"
     PATIENT_NOT_MAPPING = "patient-not-mapping"
     # schema
@@ -204,6 +205,12 @@ _DOCS: dict[Code, CodeDoc] = {
     ),
     Code.YAML_TOO_DEEP: CodeDoc(
         "file", "nesting over 64 levels", "flatten the condition with `definitions`"
+    ),
+    Code.YAML_TOO_MANY_VALUES: CodeDoc(
+        "file",
+        "more than 20,000 values (keys, list items and scalars) in one file; located at the "
+        "first value past the limit",
+        "a rule file holds a few thousand values, a patient file a few hundred",
     ),
     Code.EMPTY_FILE: CodeDoc("file", "the file holds nothing"),
     Code.PATIENT_NOT_MAPPING: CodeDoc("file", "a patient file that is not a `fact: value` mapping"),
