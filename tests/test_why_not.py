@@ -208,3 +208,4 @@ def test_bad_arguments_are_refused() -> None:
         why_not(HOSPICE_READY, "dk-national@1.0.0", "hospice", on=ON, max_changes=0)
     only = why_not({"age": 70}, "dk-national@1.0.0", "hospice", on=ON, lang="da")
     assert all(set(s.text) == {"da"} for s in only.suggestions)
+    assert "ingen ændring af højst 3 oplysninger" in only.render("da")

@@ -128,6 +128,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "remove": "{items} were removed from {label}",
         "and": " and ",
         "sentence": "Eligible for {pathway} if {clauses}.",
+        "none": "no change of at most {n} facts makes it eligible",
     },
     "da": {
         "added": "{label} blev registreret som {value}",
@@ -136,6 +137,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "remove": "{items} blev fjernet fra {label}",
         "and": " og ",
         "sentence": "Berettiget til {pathway}, hvis {clauses}.",
+        "none": "ingen ændring af højst {n} oplysninger gør patienten berettiget",
     },
 }
 """The wording of a suggestion per language (a language without an entry reads English)."""
@@ -222,7 +224,8 @@ class WhyNot:
             *(f"- {s.text.get(lang) or next(iter(s.text.values()))}" for s in self.suggestions),
         ]
         if not self.suggestions:
-            lines.append(f"- no change of at most {self.max_changes} facts makes it eligible")
+            words = _WORDS.get(lang, _WORDS["en"])
+            lines.append("- " + words["none"].format(n=self.max_changes))
         if self.unreachable:
             lines.append("  (not changeable by a record: " + ", ".join(self.unreachable) + ")")
         if self.bounded:
