@@ -32,7 +32,7 @@ from visitation.evaluate import CoreResult, evaluate, evaluate_core
 from visitation.explanation import Explainer, explain
 from visitation.facts import CONSISTENCY, FACTS, RULE_FACTS, FactSpec, Patient, check_on, facts_of
 from visitation.load import check_file, check_text, load_ruleset_file
-from visitation.logic import interpreter
+from visitation.logic import interpreter, json_value
 from visitation.operators import BACKENDS, OPERATORS, Operator
 from visitation.registry import (
     Library,
@@ -92,6 +92,7 @@ __all__ = [
     "facts_read",
     "fold",
     "interpreter",
+    "json_value",
     "list_rulesets",
     "load_patient",
     "load_ruleset",
