@@ -356,8 +356,8 @@ _DOCS: dict[Code, CodeDoc] = {
     Code.EFFECTIVE_DATES: CodeDoc(
         "versions",
         "a newer version starts before an older one (backwards), or an older version's "
-        "`effective_until` is on or after a newer one's `effective_from` (overlap). A newer "
-        "version may start on the same day as the one it supersedes: the higher wins",
+        "`effective_until` is on or after a newer one's later `effective_from` (overlap). A "
+        "newer version may start on the same day as the one it supersedes: the higher wins",
     ),
     Code.PROVISIONAL_WORDING: CodeDoc(
         "versions",

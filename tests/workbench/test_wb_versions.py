@@ -193,11 +193,14 @@ def test_dates_that_run_backwards_are_an_error(tmp_path: Path) -> None:
         "4.0.0",
         [('effective_from: "2026-12-01"', 'effective_from: "2026-08-01"')],
     )
-    found = [d for d in check_versions(path) if d.code == Code.EFFECTIVE_DATES]
+    found = [
+        d
+        for d in check_versions(path)
+        if d.code == Code.EFFECTIVE_DATES and "the older 3.0.0 starts later" in d.message
+    ]
     assert len(found) == 1, "\n".join(map(str, found))
     assert found[0].line == line_of(path, "effective_from:")
-    assert "runs backwards" in found[0].message or "backwards" in found[0].message
-    assert "3.0.0" in found[0].message
+    assert found[0].message.endswith("the dates run backwards")
 
 
 def test_a_same_day_start_is_not_an_overlap(tmp_path: Path) -> None:
@@ -224,9 +227,11 @@ def test_an_older_version_that_runs_into_a_newer_one_is_an_overlap(tmp_path: Pat
             )
         ],
     )
-    d = _only(check_versions(path), Code.EFFECTIVE_DATES)
-    assert d.line == line_of(path, "effective_until:")
-    assert "overlap" in d.message and "3.0.0" in d.message
+    found = [d for d in check_versions(path) if d.code == Code.EFFECTIVE_DATES]
+    assert found and all(d.line == line_of(path, "effective_until:") for d in found)
+    assert any(
+        "on or after 3.0.0 starts (2026-12-01): the versions overlap" in d.message for d in found
+    )
 
 
 def test_published_with_provisional_wording_is_an_error(tmp_path: Path) -> None:
@@ -244,10 +249,15 @@ def test_published_with_provisional_wording_is_an_error(tmp_path: Path) -> None:
 
 
 def _released_copy(tmp_path: Path) -> Path:
+    """A family directory holding the released 1.0.0 and its lock line only."""
     folder = tmp_path / "dk-national"
     folder.mkdir()
-    for name in ("1.0.0.yaml", LOCK_NAME):
-        shutil.copy(bundled_rules_dir() / "dk-national" / name, folder / name)
+    shutil.copy(bundled_rules_dir() / "dk-national" / "1.0.0.yaml", folder / "1.0.0.yaml")
+    lock = (bundled_rules_dir() / "dk-national" / LOCK_NAME).read_text(encoding="utf-8")
+    kept = [
+        line for line in lock.splitlines() if not line[:1].isdigit() or line.startswith("1.0.0 ")
+    ]
+    (folder / LOCK_NAME).write_text("\n".join(kept) + "\n", encoding="utf-8")
     return folder
 
 
@@ -287,3 +297,24 @@ def test_a_lock_line_whose_file_is_gone_and_a_bad_line_are_errors(tmp_path: Path
     assert sorted(_codes(found)) == ["lock-syntax", "released-missing"]
     assert all(d.path == str(lock) for d in found)
     assert [d.line for d in found] == [line_of(lock, "0.9.0"), line_of(lock, "nonsense")]
+
+
+def test_the_previous_version_is_the_one_the_change_list_names() -> None:
+    """2.0.0 is measured against 1.0.0, which its change list follows, not against 1.1.0,
+    made later for the 1.x line; a version whose list names none at hand takes the highest
+    below it."""
+    from visitation.workbench.versions import previous_version
+
+    national = {
+        i.version: visitation.load_ruleset(i.key)
+        for i in visitation.list_rulesets()
+        if i.family == "dk-national"
+    }
+    two = national.pop("2.0.0")
+    previous = previous_version(two, national)
+    assert previous is not None and previous.version == "1.0.0"
+    bare = two.model_copy(update={"changes": [two.changes[0]]})
+    previous = previous_version(bare, national)
+    assert previous is not None and previous.version == max(
+        (v for v in national if v < "2.0.0"), key=lambda v: tuple(map(int, v.split(".")))
+    )

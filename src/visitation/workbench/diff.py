@@ -299,7 +299,12 @@ def _words(
 
 
 def _texts(before: Any, after: Any) -> list[tuple[str | None, Any, Any]]:
-    """Per-language differences of two texts (a plain string is language ``None``)."""
+    """Per-language differences of two texts (a plain string is language ``None``; beside
+    a per-language text it is the same text in each of its languages)."""
+    if isinstance(before, str) and isinstance(after, Mapping):
+        before = dict.fromkeys(after, before)
+    elif isinstance(before, Mapping) and isinstance(after, str):
+        after = dict.fromkeys(before, after)
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         return [
             (lang, before.get(lang), after.get(lang))
@@ -389,10 +394,13 @@ def _rule_fields(a: _Side, b: _Side, ra: Rule, rb: Rule, sa: str, sb: str) -> li
             "minor",
             _SHOWN_WHY,
         )
-    if _json(ra.source) != _json(rb.source):
+    if ra.source.ref != rb.source.ref:
         out.append(
-            FieldChange("source", "minor", _SHOWN_WHY, None, _json(ra.source), _json(rb.source))
+            FieldChange("source.ref", "minor", _SHOWN_WHY, None, ra.source.ref, rb.source.ref)
         )
+    out += _text_fields(
+        "source.section", _json(ra.source.section), _json(rb.source.section), "minor", _SHOWN_WHY
+    )
     if ra.provenance != rb.provenance:
         out.append(
             FieldChange("provenance", "minor", _SHOWN_WHY, None, ra.provenance, rb.provenance)
@@ -627,18 +635,13 @@ def _source_items(a: _Side, b: _Side) -> list[ItemChange]:
         old, new = _json(sa[sid]), _json(sb[sid])
         fields: list[FieldChange] = []
         for key in sorted(set(old) | set(new)):
-            if old.get(key) == new.get(key):
-                continue
             cited = key in _CITED_FIELDS and (sid in a.cited or sid in b.cited)
-            fields.append(
-                FieldChange(
-                    key,
-                    "minor" if cited else "patch",
-                    "printed with every rule that cites it" if cited else _NOT_SHOWN_WHY,
-                    None,
-                    old.get(key),
-                    new.get(key),
-                )
+            fields += _text_fields(
+                key,
+                old.get(key),
+                new.get(key),
+                "minor" if cited else "patch",
+                "printed with every rule that cites it" if cited else _NOT_SHOWN_WHY,
             )
         if fields:
             impact = _max(fields)

@@ -132,7 +132,8 @@ class View:
 
 def _rule_view(rs: RuleSet, r: Rule, lang: str, sources: Mapping[str, Any]) -> RuleView:
     s = sources.get(r.source.ref)
-    cited = f"{s.title}, {r.source.section} — {s.publisher}" if s else r.source.section
+    section = _t(r.source.section, lang)
+    cited = f"{s.title}, {section} — {_t(s.publisher, lang)}" if s else section
     return RuleView(
         id=r.id,
         title=_t(r.title, lang),
@@ -172,7 +173,7 @@ def build_view(rs: RuleSet, lang: str) -> View:
             if rs.effective_until
             else f"{_w(lang, 'from')} {rs.effective_from.isoformat()}, {until}",
         ),
-        (_w(lang, "publisher"), rs.publisher),
+        (_w(lang, "publisher"), _t(rs.publisher, lang)),
         (_w(lang, "languages"), ", ".join(rs.languages)),
         (_w(lang, "hash"), content_hash(rs)),
     )
@@ -201,7 +202,7 @@ def build_view(rs: RuleSet, lang: str) -> View:
         title=_t(rs.title, lang),
         banner=None if rs.status == "published" else label(lang, f"banner.{rs.status}"),
         facts=facts,
-        dates_note=rs.dates_note or "",
+        dates_note=_t(rs.dates_note, lang),
         pathways=tuple(pathways),
         rules=tuple(_rule_view(rs, r, lang, sources) for r in rs.rules),
         indicators=tuple(_rule_view(rs, r, lang, sources) for r in rs.indicators),
@@ -209,7 +210,9 @@ def build_view(rs: RuleSet, lang: str) -> View:
             (n, condition_words(d, rs.definitions, lang), tuple(uses[n]))
             for n, d in rs.definitions.items()
         ),
-        sources=tuple((s.id, s.title, s.publisher, s.date or "", s.url or "") for s in rs.sources),
+        sources=tuple(
+            (s.id, s.title, _t(s.publisher, lang), s.date or "", s.url or "") for s in rs.sources
+        ),
         changes=changes,
     )
 

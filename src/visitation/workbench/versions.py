@@ -41,6 +41,7 @@ __all__ = [
     "check_released",
     "check_wording",
     "lock_lines",
+    "previous_version",
     "read_lock",
     "versions_at_hand",
 ]
@@ -181,19 +182,24 @@ def check_wording(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     places: list[tuple[tuple[str | int, ...], Mapping[str, str]]] = [(("title",), rs.title)]
     places += [(("pathways", pid, "title"), p.title) for pid, p in rs.pathways.items()]
-    places.append((("publisher",), {rs.languages[0]: rs.publisher}))
+    publisher = rs.publisher  # a plain string (older files) or a text per language
+    if isinstance(publisher, str):
+        places.append((("publisher",), {rs.languages[0]: publisher}))
+    else:
+        places.append((("publisher",), publisher))
     for loc, texts in places:
         for lang, text in texts.items():
             words = [*PROVISIONAL_WORDS.get(lang, ()), *PROVISIONAL_WORDS["en"]]
             found = next((w for w in words if w in text.casefold()), None)
             if found:
-                where = "" if loc == ("publisher",) else f" ({lang})"
+                plain = loc == ("publisher",) and isinstance(rs.publisher, str)
+                where = "" if plain else f" ({lang})"
                 out.append(
                     doc.diagnostic(
                         Code.PROVISIONAL_WORDING,
                         f"the file is {rs.status}, but its {'.'.join(map(str, loc))}{where} "
                         f"says {found!r}",
-                        (*loc, lang) if loc != ("publisher",) else loc,
+                        loc if plain else (*loc, lang),
                         hint="reword it for the final guideline, or keep the status provisional",
                     )
                 )
@@ -221,7 +227,11 @@ def check_dates(rs: RuleSet, doc: YamlDocument, others: Mapping[str, RuleSet]) -
                     "fine: the higher version wins)",
                 )
             )
-        elif older.effective_until is not None and older.effective_until >= newer.effective_from:
+        elif (
+            older.effective_until is not None
+            and older.effective_until >= newer.effective_from
+            and newer.effective_from != older.effective_from  # superseded from its first day
+        ):
             where = ("effective_until",) if older is rs else ("effective_from",)
             out.append(
                 doc.diagnostic(
@@ -434,6 +444,17 @@ def versions_at_hand(path: Path, family: str, library: Library | None = None) ->
     return out
 
 
+def previous_version(rs: RuleSet, others: Mapping[str, RuleSet]) -> RuleSet | None:
+    """The version ``rs`` is measured against: the highest version below it that its own
+    change list names (its lineage: 2.0.0 follows 1.0.0 even when a 1.1.0 was made for
+    the 1.x line later), else the highest version below it at hand."""
+    mine = _version_key(rs.version)
+    earlier = [v for v in others if _version_key(v) < mine]
+    lineage = {c.version for c in rs.changes} & set(earlier)
+    chosen = lineage or set(earlier)
+    return others[max(chosen, key=_version_key)] if chosen else None
+
+
 def check_path(path: str | Path, library: Library | None = None) -> list[Diagnostic]:
     """Every cross-version check of one rule file (which must load without errors), when
     it is laid out as ``<family>/<version>.yaml``; a file named otherwise has no family at
@@ -456,9 +477,8 @@ def check_path(path: str | Path, library: Library | None = None) -> list[Diagnos
         out += [d for d in _missing_locked(lock, present) if _first_in_dir(p)]
     out += check_wording(rs, doc)
     out += check_dates(rs, doc, others)
-    earlier = [v for v in others if _version_key(v) < _version_key(rs.version)]
-    if earlier:
-        previous = others[max(earlier, key=_version_key)]
+    previous = previous_version(rs, others)
+    if previous is not None:
         out += check_against(previous, rs, doc, taken={*others, rs.version})
     return sorted(out, key=lambda d: (d.path, d.line or 0, d.col or 0))
 
