@@ -26,7 +26,7 @@ from typing import Any
 
 from .harness import Outcome, run_input
 from .mutate import make_input, seeds
-from .pool import MEMORY_LIMIT, TIME_LIMIT, as_dict, run_seeds, sample_patients
+from .pool import HARD_LIMIT, MEMORY_LIMIT, TIME_LIMIT, as_dict, run_seeds, sample_patients
 
 FINDINGS = ("unhandled", "over_time", "over_memory", "fuzzer_error")
 
@@ -159,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--memory-mib", type=int, default=MEMORY_LIMIT // 2**20, help="MiB per worker (512)"
     )
+    p.add_argument(
+        "--hard-limit",
+        type=float,
+        default=HARD_LIMIT,
+        help="wall seconds after which a busy worker counts as hung (30; raise it on a loaded"
+        " machine: the CPU-time limit per call stays the criterion)",
+    )
     p.add_argument("--report", type=Path, default=None, help="write the counts as JSON here")
     p.add_argument(
         "--findings", type=Path, default=Path("fuzz-findings"), help="reproducers go here"
@@ -184,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         if deadline is None or time.monotonic() < deadline
     )
     for seed, outcome in run_seeds(
-        seeds, jobs=args.jobs, time_limit=args.time_limit, memory_limit=args.memory_mib * 2**20
+        seeds,
+        jobs=args.jobs,
+        time_limit=args.time_limit,
+        hard_limit=args.hard_limit,
+        memory_limit=args.memory_mib * 2**20,
     ):
         tally.add(seed, outcome)
         if args.progress and tally.inputs % args.progress == 0:
@@ -196,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = tally.summary(time.monotonic() - start)
     summary["seed"] = args.seed
     summary["jobs"] = args.jobs
+    summary["hard_limit"] = args.hard_limit
     print_summary(summary)
     if args.report is not None:
         args.report.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
