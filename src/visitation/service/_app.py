@@ -284,9 +284,12 @@ def _fhir_problem(exc: vfhir.FhirInputError) -> Problem:
     return Problem(422, "Unreadable FHIR data", "the prefetch could not be read as FHIR R4", errors)
 
 
-def create_app(config: ServiceConfig, *, clock: Callable[[], date] = _today) -> Starlette:
+def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None) -> Starlette:
     """The ASGI application for ``config``; ``clock`` gives the evaluation date (default:
-    today in Denmark)."""
+    ``config.evaluation_date`` if set, else today in Denmark)."""
+    if clock is None:
+        fixed = config.evaluation_date
+        clock = _today if fixed is None else (lambda: fixed)
     state = _App(config, clock)
 
     async def discovery(request: Request) -> Response:

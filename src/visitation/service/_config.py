@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,6 +147,9 @@ class ServiceConfig(_Model):
     rulesets: tuple[str, ...] = ("dk-national",)
     """Rule sets to evaluate: a family (the version in force on the day) or ``family@version``."""
     language: Literal["da", "en"] = "da"
+    evaluation_date: date | None = None
+    """A fixed evaluation date, for tests and demonstrations only; default: today in
+    Denmark (Europe/Copenhagen)."""
     ruleset_url: str | None = None
     """A template for the rule set's readable view in a card's links, with ``{family}`` and
     ``{version}``; default: this service's own ``/rulesets/{family}/{version}``."""
