@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from service_helpers import Client, FakeEhr, Keys, Server, served
 
 

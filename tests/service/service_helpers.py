@@ -204,9 +204,7 @@ def order_sign(*orders: dict[str, Any], hook: str = "order-sign", **changes: Any
     return body
 
 
-def write_config(
-    directory: Path, keys: Keys, ehr: FakeEhr, port: int, *, extra: str = ""
-) -> Path:
+def write_config(directory: Path, keys: Keys, ehr: FakeEhr, port: int, *, extra: str = "") -> Path:
     """A configuration for the test service: both issuers, fixed evaluation date."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ehr-jwks.json").write_text(json.dumps(keys.ec_jwks), encoding="utf-8")
@@ -255,8 +253,16 @@ class Server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "visitation", "serve", "--config", str(self.config),
-                 "--log-level", "debug"],  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "visitation",
+                    "serve",
+                    "--config",
+                    str(self.config),
+                    "--log-level",
+                    "debug",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -301,12 +307,19 @@ class Client:
     def auth(self, path: str, **kw: Any) -> dict[str, str]:
         return {"Authorization": "Bearer " + self.keys.token(self.server.base + path, **kw)}
 
-    def post(self, path: str, body: Any, *, token: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
+    def post(
+        self,
+        path: str,
+        body: Any,
+        *,
+        token: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         h = {**self.auth(path, **(token or {})), **(headers or {})}
         if isinstance(body, bytes | str):
-            return self.http.post(path, content=body,
-                                  headers={"Content-Type": "application/json", **h})  # fmt: skip
+            return self.http.post(
+                path, content=body, headers={"Content-Type": "application/json", **h}
+            )
         return self.http.post(path, json=body, headers=h)
 
     def get(self, path: str, **token: Any) -> httpx.Response:

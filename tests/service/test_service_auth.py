@@ -39,11 +39,27 @@ def test_no_token_is_401(client: Client) -> None:
         {"kid": "unknown-kid"},
         {"headers": {"typ": "JOSE"}},
         {"alg": "RS384"},  # the ES384 issuer allows ES384 only
-        {"iss": JKU_ISS, "alg": "RS384", "kid": "other-1",
-         "headers": {"jku": "https://evil.example/jwks.json"}},  # fmt: skip
+        {
+            "iss": JKU_ISS,
+            "alg": "RS384",
+            "kid": "other-1",
+            "headers": {"jku": "https://evil.example/jwks.json"},
+        },
     ],
-    ids=["aud-other-host", "aud-discovery", "expired", "iat-future", "lifetime", "iss",
-         "no-jti", "no-iat", "kid", "typ", "alg-not-allowed", "jku-not-allow-listed"],  # fmt: skip
+    ids=[
+        "aud-other-host",
+        "aud-discovery",
+        "expired",
+        "iat-future",
+        "lifetime",
+        "iss",
+        "no-jti",
+        "no-iat",
+        "kid",
+        "typ",
+        "alg-not-allowed",
+        "jku-not-allow-listed",
+    ],
 )
 def test_bad_tokens_are_401(client: Client, ehr: FakeEhr, token: dict[str, Any]) -> None:
     """Wrong aud, expiry, iat, lifetime, iss, jti, kid, typ, alg or jku: 401."""
@@ -55,12 +71,21 @@ def test_none_and_hmac_are_refused(client: Client, keys: Any) -> None:
     """alg none and an HMAC token (keyed with the public JWK) are refused."""
     aud = client.server.base + PV
     now = int(time.time())
-    claims = {"iss": "https://ehr.region.example.dk/", "aud": aud, "exp": now + 60,
-              "iat": now, "jti": "j-none"}  # fmt: skip
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": "ehr-1"})
+    claims = {
+        "iss": "https://ehr.region.example.dk/",
+        "aud": aud,
+        "exp": now + 60,
+        "iat": now,
+        "jti": "j-none",
+    }
+    unsigned = jwt.encode(claims, "", algorithm="none", headers={"kid": "ehr-1"})
     refused(client, {"Authorization": f"Bearer {unsigned}"})
-    hmac = jwt.encode({**claims, "jti": "j-hmac"}, "public-key-as-secret-" + "0123456789abcdef" * 4,
-                      algorithm="HS384", headers={"kid": "ehr-1"})  # fmt: skip
+    hmac = jwt.encode(
+        {**claims, "jti": "j-hmac"},
+        "public-key-as-secret-" + "0123456789abcdef" * 4,
+        algorithm="HS384",
+        headers={"kid": "ehr-1"},
+    )
     refused(client, {"Authorization": f"Bearer {hmac}"})
 
 

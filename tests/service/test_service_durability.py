@@ -30,8 +30,15 @@ def test_feedback_survives_sigkill(tmp_path: Path, keys: Keys, ehr: FakeEhr) -> 
             while True:
                 card = str(uuid.uuid4())
                 token = keys.token(server.base + FB)
-                body = {"feedback": [{"card": card, "outcome": "overridden",
-                                      "outcomeTimestamp": "2026-11-23T10:05:31Z"}]}  # fmt: skip
+                body = {
+                    "feedback": [
+                        {
+                            "card": card,
+                            "outcome": "overridden",
+                            "outcomeTimestamp": "2026-11-23T10:05:31Z",
+                        }
+                    ]
+                }
                 try:
                     r = http.post(FB, json=body, headers={"Authorization": f"Bearer {token}"})
                 except httpx.HTTPError:
@@ -56,8 +63,11 @@ def test_feedback_survives_sigkill(tmp_path: Path, keys: Keys, ehr: FakeEhr) -> 
         assert len(answered) >= KILL_AFTER
         server.start()  # the service starts again on the same database
         token = keys.token(server.base + "/feedback/summary")
-        r = httpx.get(server.base + "/feedback/summary",
-                      headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+        r = httpx.get(
+            server.base + "/feedback/summary",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
         assert r.status_code == 200
         assert r.json()["feedback"] >= len(answered)
         db = sqlite3.connect(tmp_path / "feedback.sqlite3")

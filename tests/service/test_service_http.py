@@ -45,8 +45,10 @@ def test_patient_view_gives_a_danish_card_per_pathway(client: Client) -> None:
     r = client.post(PV, patient_view())
     assert r.status_code == 200, r.text
     cards = valid(r.json())
-    topics = [(KEY.search(c["source"]["label"]).group(), c["source"]["topic"]["code"])  # type: ignore[union-attr]
-              for c in cards]  # fmt: skip
+    topics = [
+        (KEY.search(c["source"]["label"]).group(), c["source"]["topic"]["code"])  # type: ignore[union-attr]
+        for c in cards
+    ]
     assert topics == [
         ("dk-national@3.0.0", "specialized"),
         ("dk-national@3.0.0", "hospice"),
@@ -138,9 +140,14 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(client: Client, ehr: Fa
     expected = [c["summary"] for c in client.post(PV, patient_view()).json()["cards"]]
     body = patient_view(
         fhirServer=ehr.base + "/fhir",
-        fhirAuthorization={"access_token": "opaque-fhir-token", "token_type": "Bearer",
-                           "expires_in": 300, "scope": "user/*.read", "subject": "visitation"},
-    )  # fmt: skip
+        fhirAuthorization={
+            "access_token": "opaque-fhir-token",
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "user/*.read",
+            "subject": "visitation",
+        },
+    )
     del body["prefetch"]
     r = client.post(PV, body)
     assert r.status_code == 200, r.text
@@ -155,9 +162,14 @@ def test_a_failing_fhir_server_is_412(client: Client, ehr: FakeEhr) -> None:
     ehr.fail = 500
     body = patient_view(
         fhirServer=ehr.base + "/fhir",
-        fhirAuthorization={"access_token": "t", "token_type": "Bearer", "expires_in": 300,
-                           "scope": "user/*.read", "subject": "visitation"},
-    )  # fmt: skip
+        fhirAuthorization={
+            "access_token": "t",
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "user/*.read",
+            "subject": "visitation",
+        },
+    )
     del body["prefetch"]["observations"]
     r = client.post(PV, body)
     assert r.status_code == 412
@@ -172,8 +184,11 @@ def test_a_failing_fhir_server_is_412(client: Client, ehr: FakeEhr) -> None:
         (b"[1, 2]", 400, "Not a CDS Hooks request"),
         ({"hook": "order-sign", "hookInstance": "x", "context": {}}, 400, "Wrong hook"),
         ({"hook": "patient-view", "hookInstance": "x"}, 422, "Invalid request"),
-        ({"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/1"}},
-         422, "Invalid request"),  # fmt: skip
+        (
+            {"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/1"}},
+            422,
+            "Invalid request",
+        ),
     ],
 )
 def test_bad_requests_get_a_problem_detail(
@@ -237,7 +252,11 @@ def test_the_cards_renderer_is_registered(client: Client) -> None:
     """The server's OpenAPI document is served for tools."""
     doc = client.http.get("/openapi.json").json()
     assert doc["openapi"] == "3.1.0"
-    assert set(doc["paths"]) >= {"/cds-services", "/cds-services/{id}", "/cds-services/{id}/feedback"}
+    assert set(doc["paths"]) >= {
+        "/cds-services",
+        "/cds-services/{id}",
+        "/cds-services/{id}/feedback",
+    }
 
 
 def test_ruleset_view_is_readable(client: Client) -> None:

@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 import visitation
-from visitation import Assessment, NoRuleSetInForce, UnknownRuleSet, VisitationError
+from visitation import Assessment, Code, NoRuleSetInForce, UnknownRuleSet, VisitationError
 from visitation import fhir as vfhir
 from visitation.service._auth import (
     AuthError,
@@ -42,7 +42,7 @@ from visitation.service._auth import (
     SqliteReplayCache,
     Verifier,
 )
-from visitation.service._cards import CardOptions, cards
+from visitation.service._cards import CardOptions, Hook, cards
 from visitation.service._config import ServiceConfig
 from visitation.service._models import (
     CdsRequest,
@@ -51,7 +51,13 @@ from visitation.service._models import (
     OrderSignContext,
     PatientViewContext,
 )
-from visitation.service._prefetch import PREFETCH, BadPrefetch, FhirAccess, PreconditionFailed, gather
+from visitation.service._prefetch import (
+    PREFETCH,
+    BadPrefetch,
+    FhirAccess,
+    PreconditionFailed,
+    gather,
+)
 from visitation.service._schema import openapi
 from visitation.service._store import CardRecord, FeedbackEntry, FeedbackStore, summary
 
@@ -70,7 +76,7 @@ class ServiceDef:
     """One CDS Service of discovery."""
 
     id: str
-    hook: str
+    hook: Hook
     title: str
     description: str
     context: type[PatientViewContext]
@@ -145,8 +151,12 @@ def _invalid(exc: ValidationError, prefix: str = "") -> Problem:
         {"pointer": _pointer(tuple(e["loc"]), prefix), "detail": e["msg"]}
         for e in exc.errors(include_url=False, include_input=False)
     ][:50]
-    return Problem(422, "Invalid request", "the request does not match the CDS Hooks 2.0.1 "
-                   "schema for this service", errors)  # fmt: skip
+    return Problem(
+        422,
+        "Invalid request",
+        "the request does not match the CDS Hooks 2.0.1 schema for this service",
+        errors,
+    )
 
 
 def _today() -> date:
@@ -172,8 +182,9 @@ class _App:
         self.services = {s.id: s for s in SERVICES}
         self.base = config.public_base
         self.ruleset_url = config.ruleset_url or (self.base + "/rulesets/{family}/{version}")
-        self.openapi = openapi(list(self.services), "visitation CDS Hooks service",
-                               visitation.__version__)  # fmt: skip
+        self.openapi = openapi(
+            list(self.services), "visitation CDS Hooks service", visitation.__version__
+        )
         for spec in config.rulesets:  # fail at start, not on the first request
             visitation.resolve(spec, clock())
 
@@ -219,8 +230,11 @@ class _App:
         sid = request.path_params["id"]
         found = self.services.get(sid)
         if found is None:
-            raise Problem(404, "Unknown CDS Service",
-                          f"there is no service {sid!r}; GET /cds-services lists them")  # fmt: skip
+            raise Problem(
+                404,
+                "Unknown CDS Service",
+                f"there is no service {sid!r}; GET /cds-services lists them",
+            )
         return found
 
 
@@ -234,8 +248,16 @@ def _lang(req: CdsRequest, default: str) -> str:
     if value is None:
         return default
     if value not in ("da", "en"):
-        raise Problem(422, "Invalid request", errors=[{
-            "pointer": f"/extension/{LANGUAGE_EXTENSION}", "detail": "a language is 'da' or 'en'"}])  # fmt: skip
+        raise Problem(
+            422,
+            "Invalid request",
+            errors=[
+                {
+                    "pointer": f"/extension/{LANGUAGE_EXTENSION}",
+                    "detail": "a language is 'da' or 'en'",
+                }
+            ],
+        )
     return str(value)
 
 
@@ -256,15 +278,32 @@ def _order_pathways(
         if code is None:
             continue
         if not isinstance(code, dict):
-            raise Problem(422, "Invalid request", errors=[{"pointer": pointer,
-                          "detail": "ServiceRequest.code is a CodeableConcept"}])  # fmt: skip
+            raise Problem(
+                422,
+                "Invalid request",
+                errors=[{"pointer": pointer, "detail": "ServiceRequest.code is a CodeableConcept"}],
+            )
         if "concept" in code or "reference" in code:
-            raise Problem(422, "FHIR R5 resource", "send FHIR R4 resources", [{"pointer": pointer,
-                          "detail": "a CodeableReference is FHIR R5; R4 has a CodeableConcept"}])  # fmt: skip
+            raise Problem(
+                422,
+                "FHIR R5 resource",
+                "send FHIR R4 resources",
+                [
+                    {
+                        "pointer": pointer,
+                        "detail": "a CodeableReference is FHIR R5; R4 has a CodeableConcept",
+                    }
+                ],
+            )
         codings = code.get("coding", [])
         if not isinstance(codings, list):
-            raise Problem(422, "Invalid request", errors=[{"pointer": pointer + "/coding",
-                          "detail": "coding is an array of Codings"}])  # fmt: skip
+            raise Problem(
+                422,
+                "Invalid request",
+                errors=[
+                    {"pointer": pointer + "/coding", "detail": "coding is an array of Codings"}
+                ],
+            )
         for c in codings:
             if isinstance(c, dict):
                 pathway = orders.get(f"{c.get('system')}|{c.get('code')}")
@@ -274,12 +313,12 @@ def _order_pathways(
 
 
 def _fhir_problem(exc: vfhir.FhirInputError) -> Problem:
-    diags = list(getattr(exc, "diagnostics", []))
-    r5 = any(str(getattr(d, "code", "")) in ("fhir-version", "Code.FHIR_VERSION") or
-             "R5" in str(getattr(d, "message", "")) for d in diags)  # fmt: skip
-    errors = [{"pointer": str(getattr(d, "file", "") or "/prefetch"),
-               "detail": str(getattr(d, "message", d))} for d in diags][:50]  # fmt: skip
-    if r5:
+    """422 for prefetch data the FHIR reader refused; each error names entry and element."""
+    errors = [
+        {"pointer": "/prefetch", "detail": f"{d.code.value}: {d.message}"}
+        for d in exc.diagnostics[:50]
+    ]
+    if any(d.code is Code.FHIR_VERSION for d in exc.diagnostics):
         return Problem(422, "FHIR R5 resource", "the service reads FHIR R4 resources", errors)
     return Problem(422, "Unreadable FHIR data", "the prefetch could not be read as FHIR R4", errors)
 
@@ -324,35 +363,65 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         except ValidationError as exc:
             raise _invalid(exc) from None
         if req.hook != svc.hook:
-            raise Problem(400, "Wrong hook", f"service {svc.id!r} answers the hook "
-                          f"{svc.hook!r}, not {req.hook[:60]!r}")  # fmt: skip
+            raise Problem(
+                400,
+                "Wrong hook",
+                f"service {svc.id!r} answers the hook {svc.hook!r}, not {req.hook[:60]!r}",
+            )
         try:
             ctx = svc.context.model_validate(req.context)
         except ValidationError as exc:
             raise _invalid(exc, "/context") from None
         lang = _lang(req, config.language)
-        if req.fhirServer is not None and config.fhir_servers and not any(
-            req.fhirServer.startswith(s) for s in config.fhir_servers
+        if (
+            req.fhirServer is not None
+            and config.fhir_servers
+            and not any(req.fhirServer.startswith(s) for s in config.fhir_servers)
         ):
-            raise Problem(422, "FHIR server not allowed", errors=[{"pointer": "/fhirServer",
-                          "detail": "this service may not read from that FHIR server"}])  # fmt: skip
+            raise Problem(
+                422,
+                "FHIR server not allowed",
+                errors=[
+                    {
+                        "pointer": "/fhirServer",
+                        "detail": "this service may not read from that FHIR server",
+                    }
+                ],
+            )
         access = None
         if req.fhirServer is not None and req.fhirAuthorization is not None:
             lim = config.limits
-            access = FhirAccess(req.fhirServer, req.fhirAuthorization.access_token,
-                                lim.fhir_timeout_seconds, lim.fhir_max_bytes, lim.fhir_max_pages)  # fmt: skip
+            access = FhirAccess(
+                req.fhirServer,
+                req.fhirAuthorization.access_token,
+                lim.fhir_timeout_seconds,
+                lim.fhir_max_bytes,
+                lim.fhir_max_pages,
+            )
         try:
             data_in = await gather(req.prefetch, req.context, access, state.http)
         except BadPrefetch as exc:
-            raise Problem(422, "Invalid prefetch", errors=[{"pointer": exc.pointer,
-                          "detail": exc.message}]) from None  # fmt: skip
+            raise Problem(
+                422, "Invalid prefetch", errors=[{"pointer": exc.pointer, "detail": exc.message}]
+            ) from None
         except PreconditionFailed as exc:
-            raise Problem(412, "Precondition Failed", f"the data of prefetch key {exc.key!r} "
-                          f"cannot be had: {exc.reason}") from None  # fmt: skip
+            raise Problem(
+                412,
+                "Precondition Failed",
+                f"the data of prefetch key {exc.key!r} cannot be had: {exc.reason}",
+            ) from None
         patient = data_in.get("patient")
         if isinstance(patient, dict) and patient.get("id") not in (None, ctx.patientId):
-            raise Problem(422, "Invalid prefetch", errors=[{"pointer": "/prefetch/patient/id",
-                          "detail": "not the patient of context.patientId"}])  # fmt: skip
+            raise Problem(
+                422,
+                "Invalid prefetch",
+                errors=[
+                    {
+                        "pointer": "/prefetch/patient/id",
+                        "detail": "not the patient of context.patientId",
+                    }
+                ],
+            )
         pathways: list[str] | None = None
         if isinstance(ctx, OrderSignContext):
             selections = ctx.selections if isinstance(ctx, OrderSelectContext) else None
@@ -369,8 +438,12 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
             raise _fhir_problem(exc) from None
         out: list[dict[str, Any]] = []
         records: list[CardRecord] = []
-        opts = CardOptions(hook=svc.hook, ruleset_url=state.ruleset_url,  # type: ignore[arg-type]
-                           patient_id=ctx.patientId, uuids=True)  # fmt: skip
+        opts = CardOptions(
+            hook=svc.hook,
+            ruleset_url=state.ruleset_url,
+            patient_id=ctx.patientId,
+            uuids=True,
+        )
         issued = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for spec in config.rulesets:
             try:
@@ -400,17 +473,26 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         except ValidationError as exc:
             raise _invalid(exc) from None
         if len(fb.feedback) > config.limits.max_feedback_items:
-            raise Problem(413, "Too many feedback entries",
-                          f"at most {config.limits.max_feedback_items} per request")  # fmt: skip
+            raise Problem(
+                413,
+                "Too many feedback entries",
+                f"at most {config.limits.max_feedback_items} per request",
+            )
         entries = [
             FeedbackEntry(
                 service=svc.id,
                 card=item.card,
                 outcome=item.outcome,
-                reason_system=(item.overrideReason.reason.system
-                               if item.overrideReason and item.overrideReason.reason else None),  # fmt: skip
-                reason_code=(item.overrideReason.reason.code
-                             if item.overrideReason and item.overrideReason.reason else None),  # fmt: skip
+                reason_system=(
+                    item.overrideReason.reason.system
+                    if item.overrideReason and item.overrideReason.reason
+                    else None
+                ),
+                reason_code=(
+                    item.overrideReason.reason.code
+                    if item.overrideReason and item.overrideReason.reason
+                    else None
+                ),
                 has_comment=bool(item.overrideReason and item.overrideReason.userComment),
                 accepted_suggestions=len(item.acceptedSuggestions or ()),
                 outcome_at=item.outcomeTimestamp,
@@ -496,17 +578,34 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 async def _crash(request: Request, exc: Exception) -> Response:
     # the type only: a message may quote patient data
     log.error("internal error: %s", type(exc).__name__)
-    return Problem(500, "Internal error", "the service failed; the request was not stored").response()
+    return Problem(
+        500, "Internal error", "the service failed; the request was not stored"
+    ).response()
 
 
-def _records(svc: ServiceDef, a: Assessment, made: list[dict[str, Any]], issued: str) -> list[CardRecord]:
+def _records(
+    svc: ServiceDef, a: Assessment, made: list[dict[str, Any]], issued: str
+) -> list[CardRecord]:
     status = {r.id: r.status for r in a.rules}
     out = []
     for card in made:
         pathway = a.pathway(card["source"]["topic"]["code"])
-        rules = tuple((r, status[r]) for r in dict.fromkeys([*pathway.rules, *pathway.todo]) if r in status)
-        out.append(CardRecord(card["uuid"], svc.id, svc.hook, a.key, pathway.id, pathway.verdict,
-                              card["indicator"], issued, rules))  # fmt: skip
+        rules = tuple(
+            (r, status[r]) for r in dict.fromkeys([*pathway.rules, *pathway.todo]) if r in status
+        )
+        out.append(
+            CardRecord(
+                card["uuid"],
+                svc.id,
+                svc.hook,
+                a.key,
+                pathway.id,
+                pathway.verdict,
+                card["indicator"],
+                issued,
+                rules,
+            )
+        )
     return out
 
 
@@ -518,15 +617,19 @@ def _ruleset_html(rs: Any, lang: str) -> str:
             return str(texts.get(lang) or next(iter(texts.values()), ""))
         return str(texts or "")
 
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{e(rs.family)}@{e(rs.version)}</title>",
-             f"<h1>{e(t(rs.title))}</h1><p>{e(rs.family)}@{e(rs.version)} — {e(rs.status)}, "
-             f"{e(str(rs.effective_from))}</p>"]  # fmt: skip
+    parts = [
+        f"<!doctype html><meta charset='utf-8'><title>{e(rs.family)}@{e(rs.version)}</title>",
+        f"<h1>{e(t(rs.title))}</h1><p>{e(rs.family)}@{e(rs.version)} — {e(rs.status)}, "
+        f"{e(str(rs.effective_from))}</p>",
+    ]
     for pid, pathway in rs.pathways.items():
         parts.append(f"<h2>{e(t(pathway.title))} <small>({e(pid)})</small></h2>")
     parts.append("<table><tr><th>id</th><th>group</th><th>title</th></tr>")
     for rule in rs.rules:
-        parts.append(f"<tr><td><code>{e(rule.id)}</code></td><td>{e(rule.group)}</td>"
-                     f"<td>{e(t(rule.title))}</td></tr>")  # fmt: skip
+        parts.append(
+            f"<tr><td><code>{e(rule.id)}</code></td><td>{e(rule.group)}</td>"
+            f"<td>{e(t(rule.title))}</td></tr>"
+        )
     parts.append("</table>")
     return "".join(parts)
 
@@ -563,8 +666,13 @@ class _Guard:
                 log.error("internal error: %s", type(exc).__name__)
                 await Problem(500, "Internal error").response()(scope, receive, send)
                 status["code"] = 500
-        log.info("%s %s %d %.1fms", scope["method"], _route(scope["path"]), status["code"],
-                 (time.perf_counter() - start) * 1000)  # fmt: skip
+        log.info(
+            "%s %s %d %.1fms",
+            scope["method"],
+            _route(scope["path"]),
+            status["code"],
+            (time.perf_counter() - start) * 1000,
+        )
 
 
 def _route(path: str) -> str:

@@ -69,7 +69,7 @@ class MemoryReplayCache:
         with self._lock:
             # entries go in by arrival; drop expired ones from the front (lifetimes are bounded)
             while self._keys:
-                first, exp = next(iter(self._keys.items()))
+                exp = next(iter(self._keys.values()))
                 if exp >= now and len(self._keys) < self._size:
                     break
                 if exp >= now:  # full of live tokens: refuse rather than forget one

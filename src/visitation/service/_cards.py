@@ -152,9 +152,7 @@ def cards(
         doc = build(assessment, lang or assessment.default_lang)
     wanted = None if pathways is None else set(pathways)
     return [
-        _card(doc, item, opts)
-        for item in doc.verdicts
-        if wanted is None or item.pathway in wanted
+        _card(doc, item, opts) for item in doc.verdicts if wanted is None or item.pathway in wanted
     ]
 
 
@@ -196,12 +194,7 @@ def _card(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
 def _items(doc: Document, pathway: str) -> list[Any]:
     p = doc.assessment.pathway(pathway)
     wanted = set(p.rules) | set(p.todo)
-    return [
-        item
-        for group in doc.rules.groups
-        for item in group.rules
-        if item.id in wanted
-    ]
+    return [item for group in doc.rules.groups for item in group.rules if item.id in wanted]
 
 
 def _detail(doc: Document, v: Any) -> str:
@@ -240,7 +233,7 @@ def _detail(doc: Document, v: Any) -> str:
 
 
 def _source(doc: Document, v: Any) -> dict[str, Any]:
-    a, lang = doc.assessment, doc.lang
+    a = doc.assessment
     title = doc.header.title
     label = f"{title} ({a.key})"
     if a.status != "published":
@@ -284,8 +277,11 @@ def _task_suggestion(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]
         "description": one_line(description),
         "input": [
             {
-                "type": {"coding": [{"system": "https://visitation.dk/fhir/CodeSystem/facts",
-                                     "code": fact}]},  # fmt: skip
+                "type": {
+                    "coding": [
+                        {"system": "https://visitation.dk/fhir/CodeSystem/facts", "code": fact}
+                    ]
+                },
                 "valueString": fact,
             }
             for fact in p.missing

@@ -21,12 +21,15 @@ def add_parser(subparsers: Any) -> None:
         help="run the CDS Hooks 2.0 service (patient-view, order-select, order-sign)",
         description="Run the CDS Hooks 2.0 service with uvicorn. See docs/cds-hooks.md.",
     )
-    serve.add_argument("--config", metavar="FILE", default=None,
-                       help="the TOML configuration (rule sets, language, issuers, limits)")  # fmt: skip
+    serve.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="the TOML configuration (rule sets, language, issuers, limits)",
+    )
     serve.add_argument("--host", default=None, help="override the configured host")
     serve.add_argument("--port", type=int, default=None, help="override the port (0: any free)")
-    serve.add_argument("--log-level", default="info",
-                       choices=("debug", "info", "warning", "error"))  # fmt: skip
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     serve.set_defaults(handler=_serve)
     fb = subparsers.add_parser(
         "feedback",
@@ -73,9 +76,16 @@ def _serve(args: argparse.Namespace) -> int:
         "disable_existing_loggers": False,
         "loggers": {"uvicorn": {"level": level}, "uvicorn.access": {"level": "WARNING"}},
     }
-    common: dict[str, Any] = dict(host=config.host, port=config.port, log_config=log_config,
-                                  access_log=False, server_header=False, lifespan="on",
-                                  timeout_graceful_shutdown=5, limit_concurrency=1000)  # fmt: skip
+    common: dict[str, Any] = {
+        "host": config.host,
+        "port": config.port,
+        "log_config": log_config,
+        "access_log": False,
+        "server_header": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 5,
+        "limit_concurrency": 1000,
+    }
     if config.workers > 1:  # each worker process builds its app from the same file
         import os
 
@@ -83,8 +93,9 @@ def _serve(args: argparse.Namespace) -> int:
             os.environ["VISITATION_SERVICE_CONFIG"] = str(args.config)
         if args.port is not None:
             os.environ["VISITATION_SERVICE_PORT"] = str(args.port)
-        uvicorn.run("visitation.service._factory:app", factory=True, workers=config.workers,
-                    **common)  # fmt: skip
+        uvicorn.run(
+            "visitation.service._factory:app", factory=True, workers=config.workers, **common
+        )
         return 0
     server = uvicorn.Server(uvicorn.Config(create_app(config), **common))
     server.run()
@@ -107,12 +118,16 @@ def _feedback(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(result, indent=2))
         return 0
-    print(f"feedback entries: {result['feedback']}, overridden: {result['overridden']}, "
-          f"unattributed (card not in the log): {result['unattributed']}")  # fmt: skip
+    print(
+        f"feedback entries: {result['feedback']}, overridden: {result['overridden']}, "
+        f"unattributed (card not in the log): {result['unattributed']}"
+    )
     print(f"{'rule':45} {'status':8} {'cards':>6} {'fb':>5} {'over':>5} {'rate':>6}  reasons")
     for r in result["rules"]:
         rate = "-" if r["override_rate"] is None else f"{r['override_rate']:.0%}"
         reasons = ", ".join(f"{k} {v}" for k, v in r["override_reasons"].items())
-        print(f"{r['rule']:45} {r['status']:8} {r['cards']:>6} {r['feedback']:>5} "
-              f"{r['overridden']:>5} {rate:>6}  {reasons}")  # fmt: skip
+        print(
+            f"{r['rule']:45} {r['status']:8} {r['cards']:>6} {r['feedback']:>5} "
+            f"{r['overridden']:>5} {rate:>6}  {reasons}"
+        )
     return 0

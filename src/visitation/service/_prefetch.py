@@ -151,7 +151,9 @@ async def _fetch(key: str, query: str, access: FhirAccess, http: httpx.AsyncClie
                 if response.status_code == 404 and "?" not in query:
                     return None  # the read found nothing: no data
                 if response.status_code != 200:
-                    raise PreconditionFailed(key, f"the FHIR server answered {response.status_code}")
+                    raise PreconditionFailed(
+                        key, f"the FHIR server answered {response.status_code}"
+                    )
                 body = bytearray()
                 async for chunk in response.aiter_bytes():
                     body += chunk
@@ -160,7 +162,9 @@ async def _fetch(key: str, query: str, access: FhirAccess, http: httpx.AsyncClie
         except httpx.TimeoutException:
             raise PreconditionFailed(key, "the FHIR server did not answer in time") from None
         except httpx.HTTPError as exc:
-            raise PreconditionFailed(key, f"the FHIR server cannot be reached ({type(exc).__name__})") from None
+            raise PreconditionFailed(
+                key, f"the FHIR server cannot be reached ({type(exc).__name__})"
+            ) from None
         budget -= len(body)
         try:
             page = json.loads(bytes(body))

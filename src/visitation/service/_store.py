@@ -170,8 +170,16 @@ class FeedbackStore:
         db.executemany(
             "INSERT OR IGNORE INTO cards VALUES (?,?,?,?,?,?,?,?)",
             [
-                (r.uuid, r.service, r.hook, r.ruleset, r.pathway, r.verdict, r.indicator,
-                 r.issued_at)  # fmt: skip
+                (
+                    r.uuid,
+                    r.service,
+                    r.hook,
+                    r.ruleset,
+                    r.pathway,
+                    r.verdict,
+                    r.indicator,
+                    r.issued_at,
+                )
                 for r in batch
             ],
         )
