@@ -8,10 +8,13 @@ test draws cases from each operation's strategy with hypothesis directly.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from service_helpers import Keys, Server
 
@@ -26,6 +29,7 @@ def test_the_api_holds_for_generated_input(
     schema = schemathesis.openapi.from_url(server.base + "/openapi.json")
     operations = {}
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
         op = result.ok()
         operations[f"{op.method.upper()} {op.path}"] = op
     assert set(OPERATIONS) <= set(operations)
@@ -38,7 +42,7 @@ def test_the_api_holds_for_generated_input(
         @settings(max_examples=5, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
         @given(case=op.as_strategy(generation_mode=mode))
-        def check(case: schemathesis.Case) -> None:
+        def check(case: schemathesis.Case[Any]) -> None:
             nonlocal calls
             token = keys.token(server.base + case.formatted_path)
             response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30)

@@ -25,8 +25,9 @@ not in force says so in the card's source label and first in its detail.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from visitation import Assessment
@@ -175,8 +176,9 @@ def _card(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
         card["uuid"] = str(uuid.uuid4())
     card["summary"] = _shorten(summary)
     card["indicator"] = indicator(opts.hook, v.verdict, v.referral)
-    card["detail"] = _detail(doc, v)
-    card["source"] = _source(doc, v)
+    items = _items(doc, v.pathway)
+    card["detail"] = _detail(doc, v, items)
+    card["source"] = _source(doc, v, items)
     missing = [*p.missing, *(r for r in p.todo if r not in p.missing)]
     if v.verdict != "not_eligible" and missing:
         card["suggestions"] = [_task_suggestion(doc, v, opts)]
@@ -191,15 +193,67 @@ def _card(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
     return card
 
 
-def _items(doc: Document, pathway: str) -> list[Any]:
-    p = doc.assessment.pathway(pathway)
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """What a card shows of one criterion (cheaper than the document's full rule item:
+    no evidence is formatted)."""
+
+    id: str
+    symbol: str
+    title: str
+    label: str
+    explanation: str
+    cite: str
+    link: str | None
+
+
+_SYMBOLS: Final = {"met": "✓", "not_met": "✗", "unknown": "?"}
+
+
+def _items(doc: Document, pathway: str) -> list[_Item]:
+    """The criteria of one pathway (and its documentation rules), in file order."""
+    a, lang = doc.assessment, doc.lang
+    p = a.pathway(pathway)
     wanted = set(p.rules) | set(p.todo)
-    return [item for group in doc.rules.groups for item in group.rules if item.id in wanted]
+    section_word = doc.word("section")
+    out = []
+    for r in a.rules:
+        if r.id not in wanted:
+            continue
+        section = one_line(r.source.section)
+        if section[:1].isdigit():
+            section = f"{section_word} {section}"
+        out.append(
+            _Item(
+                id=r.id,
+                symbol=_SYMBOLS[r.status],
+                title=_text_in(r.title, lang),
+                label=doc.word(r.status),
+                explanation=_text_in(r.explanation, lang),
+                cite=" ".join(x for x in (r.source.title, section) if x),
+                link=_link(r.source.url),
+            )
+        )
+    return out
 
 
-def _detail(doc: Document, v: Any) -> str:
+def _text_in(texts: Mapping[str, str], lang: str) -> str:
+    return texts[lang] if lang in texts else next(iter(texts.values()), "")
+
+
+@lru_cache(maxsize=1024)
+def _link(url: str | None) -> str | None:
+    return link_target(url)
+
+
+@lru_cache(maxsize=8192)
+def md(value: str) -> str:
+    """Markdown prose escaping, memoised: most strings are the rule file's, and repeat."""
+    return markdown(value)
+
+
+def _detail(doc: Document, v: Any, items: list[_Item]) -> str:
     a = doc.assessment
-    md = markdown
     lines: list[str] = []
     for banner in doc.banners:
         lines += [f"> **{md(banner.text)}**", ""]
@@ -210,40 +264,38 @@ def _detail(doc: Document, v: Any) -> str:
         md(_w(doc.lang, "evaluated").format(key=h.key, status=h.status_label, on=a.evaluated_on)),
         "",
     ]
-    details: Sequence[Any] = [d for d in (v.detail, v.todo_detail) if d is not None]
-    for d in details:
+    titles = {i.id: i.title for i in items}
+    for d in (v.detail, v.todo_detail):
+        if d is None:
+            continue
         heading = {"record": "missing", "blocking": "blocking", "todo": "todo"}[d.kind]
         lines.append(f"**{md(_w(doc.lang, heading))}:**")
-        titles = {i.id: i.title for i in _items(doc, v.pathway)}
         for entry in d.items:
             lines.append(f"- {md(titles.get(entry, entry))}")
         lines.append("")
     lines += [f"**{md(_w(doc.lang, 'criteria'))}**", ""]
-    for item in _items(doc, v.pathway):
+    for item in items:
         text = f"- {item.symbol} **{md(item.title)}** ({md(item.label)}): {md(item.explanation)}"
-        link = item.source.link
-        cite = " ".join(x for x in (item.source.title, item.source.section) if x)
-        if link:
-            text += f" — [{md(cite)}](<{md(link, context='url')}>)"
-        elif cite:
-            text += f" — {md(cite)}"
+        if item.link:
+            text += f" — [{md(item.cite)}](<{markdown(item.link, context='url')}>)"
+        elif item.cite:
+            text += f" — {md(item.cite)}"
         lines.append(text)
     lines += ["", f"*{md(doc.footer)}*"]
     return "\n".join(lines)
 
 
-def _source(doc: Document, v: Any) -> dict[str, Any]:
+def _source(doc: Document, v: Any, items: list[_Item]) -> dict[str, Any]:
     a = doc.assessment
-    title = doc.header.title
-    label = f"{title} ({a.key})"
+    label = f"{doc.header.title} ({a.key})"
     if a.status != "published":
         label += f" – {doc.word(f'status.{a.status}').upper()}"
     if not a.in_force:
         label += f" – {doc.word('banner.not_in_force').split(':')[0]}"
     src: dict[str, Any] = {"label": label}
-    for item in _items(doc, v.pathway):
-        if item.source.link:
-            src["url"] = item.source.link
+    for item in items:
+        if item.link:
+            src["url"] = item.link
             break
     src["topic"] = {"system": PATHWAY_SYSTEM, "code": v.pathway, "display": v.title}
     return src
