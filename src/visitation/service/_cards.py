@@ -152,12 +152,12 @@ def cards(
     else:
         doc = build(assessment, lang or assessment.default_lang)
     wanted = None if pathways is None else set(pathways)
-    return [
-        _card(doc, item, opts) for item in doc.verdicts if wanted is None or item.pathway in wanted
-    ]
+    chosen = [v for v in doc.verdicts if wanted is None or v.pathway in wanted]
+    every = _all_items(doc) if chosen else {}
+    return [_card(doc, v, opts, every) for v in chosen]
 
 
-def _card(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
+def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> dict[str, Any]:
     import uuid
 
     a, lang = doc.assessment, doc.lang
@@ -176,7 +176,7 @@ def _card(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
         card["uuid"] = str(uuid.uuid4())
     card["summary"] = _shorten(summary)
     card["indicator"] = indicator(opts.hook, v.verdict, v.referral)
-    items = _items(doc, v.pathway)
+    items = _items(doc, v.pathway, every)
     card["detail"] = _detail(doc, v, items)
     card["source"] = _source(doc, v, items)
     missing = [*p.missing, *(r for r in p.todo if r not in p.missing)]
@@ -210,31 +210,33 @@ class _Item:
 _SYMBOLS: Final = {"met": "✓", "not_met": "✗", "unknown": "?"}
 
 
-def _items(doc: Document, pathway: str) -> list[_Item]:
-    """The criteria of one pathway (and its documentation rules), in file order."""
+def _all_items(doc: Document) -> dict[str, _Item]:
+    """Every criterion of the assessment as a card shows it, by rule id (once per call)."""
     a, lang = doc.assessment, doc.lang
-    p = a.pathway(pathway)
-    wanted = set(p.rules) | set(p.todo)
     section_word = doc.word("section")
-    out = []
+    labels = {status: doc.word(status) for status in _SYMBOLS}
+    out = {}
     for r in a.rules:
-        if r.id not in wanted:
-            continue
         section = one_line(r.source.section)
         if section[:1].isdigit():
             section = f"{section_word} {section}"
-        out.append(
-            _Item(
-                id=r.id,
-                symbol=_SYMBOLS[r.status],
-                title=_text_in(r.title, lang),
-                label=doc.word(r.status),
-                explanation=_text_in(r.explanation, lang),
-                cite=" ".join(x for x in (r.source.title, section) if x),
-                link=_link(r.source.url),
-            )
+        out[r.id] = _Item(
+            id=r.id,
+            symbol=_SYMBOLS[r.status],
+            title=_text_in(r.title, lang),
+            label=labels[r.status],
+            explanation=_text_in(r.explanation, lang),
+            cite=" ".join(x for x in (r.source.title, section) if x),
+            link=_link(r.source.url),
         )
     return out
+
+
+def _items(doc: Document, pathway: str, every: dict[str, _Item]) -> list[_Item]:
+    """The criteria of one pathway (and its documentation rules), in file order."""
+    p = doc.assessment.pathway(pathway)
+    wanted = set(p.rules) | set(p.todo)
+    return [item for rid, item in every.items() if rid in wanted]
 
 
 def _text_in(texts: Mapping[str, str], lang: str) -> str:
