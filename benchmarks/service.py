@@ -156,6 +156,7 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=20.0, help="time limit per level, s")
     ap.add_argument("--noise", type=int, default=40, help="unrelated Observations in the prefetch")
     ap.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--quick", action="store_true", help="150 requests, 8 s per level")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
     args = ap.parse_args()
@@ -171,7 +172,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     (tmp / "serve.toml").write_text(
         f'port = {port}\nrulesets = ["dk-national@3.0.0", "dk-hovedstaden@2.0.0"]\n'
-        f'evaluation_date = 2026-11-23\ndatabase = "feedback.sqlite3"\n'
+        f'evaluation_date = 2026-11-23\ndatabase = "feedback.sqlite3"\nworkers = {args.workers}\n'
         f'[[auth.issuers]]\niss = "{ISS}"\njwks_file = "jwks.json"\nalgorithms = ["ES384"]\n'
     )
     log = (tmp / "service.log").open("wb")
@@ -264,7 +265,8 @@ def main() -> int:
         log.close()
 
     print(
-        f"visitation CDS Hooks service, loopback, {platform.python_version()}, "
+        f"visitation CDS Hooks service, loopback, {args.workers} worker(s), "
+        f"Python {platform.python_version()}, "
         f"{os.cpu_count()} cores; prefetch {body_size} bytes ({args.noise} noise Observations)"
     )
     print(f"{'case':22} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'÷ trivial':>10}")

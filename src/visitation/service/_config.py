@@ -245,6 +245,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ServiceConf
         section = data.pop("service", None)
         if isinstance(section, dict):  # [service] holds the top-level keys, if one prefers
             data = {**section, **data}
+        # a configuration file authenticates unless it says otherwise ([auth] required =
+        # false); only the file-less sandbox default runs without
+        data.setdefault("auth", {})
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         config = ServiceConfig.model_validate(data)
