@@ -182,6 +182,7 @@ def test_a_failing_fhir_server_is_412(client: Client, ehr: FakeEhr) -> None:
         (b'{"hook": "patient-view",', 400, "Malformed JSON"),
         (b'{"hook": NaN}', 400, "Malformed JSON"),
         (b"[1, 2]", 400, "Not a CDS Hooks request"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "Malformed JSON"),
         ({"hook": "order-sign", "hookInstance": "x", "context": {}}, 400, "Wrong hook"),
         ({"hook": "patient-view", "hookInstance": "x"}, 422, "Invalid request"),
         (

@@ -225,6 +225,8 @@ class _App:
             ) from None
         except ValueError as exc:
             raise Problem(400, "Malformed JSON", str(exc)) from None
+        except RecursionError:
+            raise Problem(400, "Malformed JSON", "the JSON is nested too deeply") from None
 
     def service(self, request: Request) -> ServiceDef:
         sid = request.path_params["id"]
@@ -353,8 +355,8 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         )
 
     async def call(request: Request) -> Response:
+        await state.auth(request)  # first: an unknown id tells nothing to a stranger
         svc = state.service(request)
-        await state.auth(request)
         data = await state.body(request)
         if not isinstance(data, dict):
             raise Problem(400, "Not a CDS Hooks request", "the body is a JSON object")
@@ -463,8 +465,8 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         return JSONResponse({"cards": out})
 
     async def feedback(request: Request) -> Response:
+        await state.auth(request)  # first: an unknown id tells nothing to a stranger
         svc = state.service(request)
-        await state.auth(request)
         data = await state.body(request)
         if not isinstance(data, dict):
             raise Problem(400, "Not a feedback request", "the body is a JSON object")
