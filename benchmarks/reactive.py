@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from importlib.metadata import version
 from typing import Any
 
+from visitation import CONSISTENCY
 from visitation.reactive import DurableWatcher, Event, PureWatcher, Watcher, parse_event
 
 RULES = "dk-national@2.0.0"
@@ -99,15 +100,27 @@ FACTS = [
 ]  # fmt: skip
 
 
+def consistent(profile: dict[str, Any]) -> dict[str, Any]:
+    """``profile`` kept to the consistency table (a record the core accepts): a fact that a
+    false yes/no fact excludes is set to false (a yes/no fact) or dropped."""
+    for rule in CONSISTENCY:
+        if rule.kind == "excludes" and rule.problem(profile) is not None:
+            if isinstance(rule.value, bool):
+                profile[rule.second] = not rule.value
+            else:
+                profile.pop(rule.second)
+    return profile
+
+
 def episode(rng: random.Random, pid: str, start: datetime, n: int) -> list[dict[str, Any]]:
     """One patient's events, as a referral episode goes: a first event with the receipt and
     a few facts, then the other facts of the patient's record one or two at a time (now and
     then a correction or a fact cleared, and the first contact), then the end."""
     t = start
     order = rng.sample(FACTS, len(FACTS))
-    profile = {name: value(rng, name, t) for name in order}
+    profile = consistent({name: value(rng, name, t) for name in order})
     shown = rng.randint(3, 6)
-    first = {name: profile[name] for name in order[:shown]}
+    first = {name: profile[name] for name in order[:shown] if name in profile}
     first["referral_received_on"] = t.date().isoformat()
     out = [{"patient": pid, "time": t.isoformat(), "set": first}]
     contact_at = rng.randint(1, max(1, n - 2)) if rng.random() < 0.8 else None
@@ -121,10 +134,13 @@ def episode(rng: random.Random, pid: str, start: datetime, n: int) -> list[dict[
             ev["clear"] = [rng.choice(order[:shown])]
         elif roll < 0.12 or shown >= len(order):
             name = rng.choice(order[:shown])
-            ev["set"] = {name: value(rng, name, t)}  # a correction
+            fixed = {**profile, name: value(rng, name, t)}
+            if consistent(dict(fixed)) == fixed:  # a correction the record can hold
+                profile = fixed
+            ev["set"] = {name: profile[name]}
         else:
             step = rng.randint(1, 2)
-            ev["set"] = {name: profile[name] for name in order[shown : shown + step]}
+            ev["set"] = {n: profile[n] for n in order[shown : shown + step] if n in profile}
             shown += step
         out.append(ev)
     t += timedelta(hours=rng.randint(1, 40))

@@ -32,7 +32,7 @@ from visitation.evaluate import CoreResult, evaluate, evaluate_core
 from visitation.explanation import Explainer, explain
 from visitation.facts import CONSISTENCY, FACTS, RULE_FACTS, FactSpec, Patient, check_on, facts_of
 from visitation.load import check_file, check_text, load_ruleset_file
-from visitation.logic import interpreter
+from visitation.logic import interpreter, json_value
 from visitation.operators import BACKENDS, OPERATORS, Operator
 from visitation.registry import (
     Library,
@@ -43,6 +43,7 @@ from visitation.registry import (
     load_ruleset,
     resolve,
 )
+from visitation.revise import revise
 from visitation.ruleset import RuleSet
 
 __all__ = [
@@ -91,9 +92,11 @@ __all__ = [
     "facts_read",
     "fold",
     "interpreter",
+    "json_value",
     "list_rulesets",
     "load_patient",
     "load_ruleset",
     "load_ruleset_file",
     "resolve",
+    "revise",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
@@ -24,6 +24,7 @@ from visitation.errors import Code, Diagnostic
 __all__ = [
     "AGE_RANGE",
     "CONSISTENCY",
+    "DATED",
     "DATE_ORDER",
     "DERIVATIONS",
     "FACTS",
@@ -244,6 +245,9 @@ evaluator the dated ones (:func:`check_on`), and the strategies of
 The referral dates are not checked against the evaluation date: the reception wait is a
 monitoring indicator counted from receipt to first contact, read after the fact."""
 
+DATED: tuple[Consistency, ...] = tuple(r for r in CONSISTENCY if r.kind == "not-after-on")
+"""The rows of :data:`CONSISTENCY` that depend on the evaluation date (:func:`check_on`)."""
+
 DATE_ORDER: tuple[tuple[str, str], ...] = tuple(
     (r.first, r.second) for r in CONSISTENCY if r.kind == "order"
 )
@@ -435,18 +439,25 @@ class Patient(BaseModel):
         return self
 
 
-def check_on(patient: Patient | Mapping[str, Any], on: date) -> list[Diagnostic]:
+def check_on(
+    patient: Patient | Mapping[str, Any], on: date, *, only: Collection[str] | None = None
+) -> list[Diagnostic]:
     """The problems of valid facts on the evaluation date ``on``: a date of
     :data:`CONSISTENCY` after ``on`` (``contradictory-facts``), an age derived from the
     birth date outside :data:`AGE_RANGE` (``invalid-value``). Each names both the fact and
-    the evaluation date; the evaluator refuses the patient when the list is not empty."""
-    facts = facts_of(patient) if isinstance(patient, Patient) else patient
-    out = [
-        Diagnostic.at(Code.CONTRADICTORY_FACTS, p.message, "<patient>")
-        for rule in CONSISTENCY
-        if rule.kind == "not-after-on" and (p := rule.problem(facts, on)) is not None
-    ]
-    born = facts.get("birth_date")
+    the evaluation date; the evaluator refuses the patient when the list is not empty.
+
+    ``only`` limits the checks to those facts (a stream that changed a few facts on the
+    same date checks just those: the others were checked on that date already)."""
+    facts = patient.__dict__ if isinstance(patient, Patient) else patient
+    out = []
+    for rule in DATED:  # a loop of its own: a stream checks every event
+        recorded = facts.get(rule.first)
+        if recorded is None or recorded <= on or (only is not None and rule.first not in only):
+            continue
+        if (p := rule.problem(facts, on)) is not None:
+            out.append(Diagnostic.at(Code.CONTRADICTORY_FACTS, p.message, "<patient>"))
+    born = facts.get("birth_date") if only is None or "birth_date" in only else None
     if born is not None:
         age = age_on(born, on)
         lo, hi = AGE_RANGE

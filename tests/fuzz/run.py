@@ -24,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from . import harness
 from .harness import Outcome, run_input
 from .mutate import make_input, seeds
 from .pool import HARD_LIMIT, MEMORY_LIMIT, TIME_LIMIT, as_dict, run_seeds, sample_patients
@@ -190,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         for s in range(args.seed, args.seed + args.inputs)
         if deadline is None or time.monotonic() < deadline
     )
+    harness.SUBPROCESS_TIMEOUT = max(harness.SUBPROCESS_TIMEOUT, args.hard_limit)
     for seed, outcome in run_seeds(
         seeds,
+        build_limit=max(60.0, args.hard_limit),
         jobs=args.jobs,
         time_limit=args.time_limit,
         hard_limit=args.hard_limit,

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from visitation import Patient, facts_of
+from visitation import Patient, facts_of, json_value
 
 __all__ = ["Conflict", "Extraction", "FactProvenance", "Source", "Unmapped", "json_value"]
-
-
-def json_value(value: Any) -> Any:
-    """A fact value in JSON form: dates ISO, enums by value, sets as sorted lists."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, frozenset | set):
-        return sorted(json_value(v) for v in value)
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,97 @@
+"""`visitation.revise` equals validating the whole revised record, success and error alike."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from visitation import FACTS, Patient, revise
+from visitation.testing import fact_values, patients
+
+ON = date(2026, 12, 1)
+NAMES = sorted(Patient.model_fields)
+JUNK: list[Any] = ["no", "yes", 0, 1, "70", " 18 ", 70.0, None, [], {}, "2026-13-01", True]
+
+
+def values(name: str) -> st.SearchStrategy[Any]:
+    """A fact's valid values, its JSON forms and values no fact accepts."""
+    good = fact_values(name, on=ON)
+    return st.one_of(good, good.map(_json), st.sampled_from(JUNK))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(str(getattr(v, "value", v)) for v in value)
+    return getattr(value, "value", value)
+
+
+@st.composite
+def revisions(draw: st.DrawFn) -> tuple[Patient, dict[str, Any], list[str]]:
+    patient = draw(patients(on=ON))
+    names = draw(st.lists(st.sampled_from(NAMES), max_size=3, unique=True))
+    changes = {name: draw(values(name)) for name in names}
+    clear = draw(st.lists(st.sampled_from(NAMES), max_size=2, unique=True))
+    return patient, changes, clear
+
+
+def _errors(exc: ValidationError) -> list[tuple[Any, ...]]:
+    return [(e["type"], e["loc"], e["msg"], e["input"]) for e in exc.errors()]
+
+
+def whole(patient: Patient, changes: dict[str, Any], clear: list[str]) -> Patient:
+    record = {k: v for k, v in patient.__dict__.items() if v is not None and k not in clear}
+    for name, value in changes.items():
+        record.pop(name, None)
+        if value is not None:
+            record[name] = value
+    return Patient.model_validate(record)
+
+
+@settings(max_examples=250, deadline=None)
+@given(revisions())
+def test_revise_equals_whole_validation(case: tuple[Patient, dict[str, Any], list[str]]) -> None:
+    """A revision gives the patient the whole record validates to, or raises its error."""
+    patient, changes, clear = case
+    try:
+        expected = whole(patient, changes, clear)
+    except ValidationError as exc:
+        refused = _errors(exc)
+        with pytest.raises(ValidationError) as got:
+            revise(patient, changes, clear)
+        assert _errors(got.value) == refused
+        return
+    revised = revise(patient, changes, clear)
+    assert revised == expected
+    assert revised.__dict__ == expected.__dict__
+    assert isinstance(revised, Patient)
+
+
+def test_an_unknown_fact_is_refused_as_the_model_refuses_it() -> None:
+    """A fact the model does not know raises the model's own error, naming it."""
+    p = Patient(age=70)
+    with pytest.raises(ValidationError) as exc:
+        revise(p, {"agee": 71})
+    assert exc.value.errors()[0]["loc"] == ("agee",)
+
+
+def test_a_contradiction_with_a_kept_fact_is_refused() -> None:
+    """Setting gp_agrees while gp_informed is false names both facts, as the model does."""
+    p = Patient(gp_informed=False)
+    with pytest.raises(ValidationError) as exc:
+        revise(p, {"gp_agrees": True})
+    assert "gp_informed" in str(exc.value)
+    assert "gp_agrees" in str(exc.value)
+
+
+def test_nothing_changed_is_the_same_patient() -> None:
+    """An empty revision gives the patient back."""
+    p = Patient(age=70)
+    assert revise(p) is p
+    assert set(FACTS) <= set(NAMES)
