@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from service_helpers import Client, FakeEhr, Keys, Server, served
+
+from service.service_helpers import Client, FakeEhr, Keys, Server, served
 
 
 @pytest.fixture(scope="session")
@@ -25,21 +25,18 @@ def ehr(keys: Keys) -> Iterator[FakeEhr]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, keys: Keys, ehr: FakeEhr) -> Iterator[Server]:
+def cds_server(
+    tmp_path_factory: pytest.TempPathFactory, keys: Keys, ehr: FakeEhr
+) -> Iterator[Server]:
     """The real service, started once for the session."""
     yield from served(tmp_path_factory.mktemp("service"), keys, ehr)
 
 
 @pytest.fixture
-def client(server: Server, keys: Keys, ehr: FakeEhr) -> Iterator[Client]:
+def client(cds_server: Server, keys: Keys, ehr: FakeEhr) -> Iterator[Client]:
     """An EHR client of the session's service (the fake EHR reset)."""
     ehr.fail = None
     ehr.requests.clear()
-    c = Client(server, keys)
+    c = Client(cds_server, keys)
     yield c
     c.http.close()
-
-
-def db_path(server: Server) -> Path:
-    """The feedback database of a test service."""
-    return server.config.parent / "feedback.sqlite3"

@@ -336,3 +336,8 @@ def served(tmp: Path, keys: Keys, ehr: FakeEhr, *, extra: str = "") -> Iterator[
         yield server
     finally:
         server.stop()
+
+
+def db_path(server: Server) -> Path:
+    """The feedback database of a test service."""
+    return server.config.parent / "feedback.sqlite3"

@@ -8,7 +8,8 @@ from typing import Any
 
 import jwt
 import pytest
-from service_helpers import JKU_ISS, Client, FakeEhr, patient_view
+
+from service.service_helpers import JKU_ISS, Client, FakeEhr, patient_view
 
 PV = "/cds-services/visitation-patient-view"
 

@@ -9,7 +9,8 @@ import uuid
 from pathlib import Path
 
 import httpx
-from service_helpers import FakeEhr, Keys, Server, free_port, write_config
+
+from service.service_helpers import FakeEhr, Keys, Server, free_port, write_config
 
 FB = "/cds-services/visitation-patient-view/feedback"
 CLIENTS = 16

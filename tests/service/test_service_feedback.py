@@ -9,9 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from service_helpers import SECRETS, Client, order_sign, patient_view
 
-from conftest import db_path
+from service.service_helpers import SECRETS, Client, db_path, order_sign, patient_view
 from visitation.cli import main
 from visitation.service import OVERRIDE_SYSTEM
 

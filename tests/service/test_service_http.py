@@ -8,8 +8,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from service_helpers import Client, FakeEhr, draft_referral, order_sign, patient_view
 
+from service.service_helpers import Client, FakeEhr, draft_referral, order_sign, patient_view
 from visitation.service import DISCOVERY, OVERRIDE_SYSTEM, RESPONSE, SUMMARY_MAX
 
 KEY = re.compile(r"dk-[a-z]+@\d+\.\d+\.\d+")

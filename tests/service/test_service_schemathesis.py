@@ -16,17 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from service_helpers import Keys, Server
+
+from service.service_helpers import Keys, Server
 
 OPERATIONS = ("GET /cds-services", "POST /cds-services/{id}", "POST /cds-services/{id}/feedback")
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_holds_for_generated_input(
-    server: Server, keys: Keys, mode: GenerationMode
+    cds_server: Server, keys: Keys, mode: GenerationMode
 ) -> None:
     """No 5xx, and each answer as the OpenAPI document says, for generated requests."""
-    schema = schemathesis.openapi.from_url(server.base + "/openapi.json")
+    schema = schemathesis.openapi.from_url(cds_server.base + "/openapi.json")
     operations = {}
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
@@ -44,7 +45,7 @@ def test_the_api_holds_for_generated_input(
         @given(case=op.as_strategy(generation_mode=mode))
         def check(case: schemathesis.Case[Any]) -> None:
             nonlocal calls
-            token = keys.token(server.base + case.formatted_path)
+            token = keys.token(cds_server.base + case.formatted_path)
             response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30)
             calls += 1
             assert response.status_code < 500, response.text[:500]
