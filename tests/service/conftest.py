@@ -36,6 +36,7 @@ def cds_server(
 def client(cds_server: Server, keys: Keys, ehr: FakeEhr) -> Iterator[Client]:
     """An EHR client of the session's service (the fake EHR reset)."""
     ehr.fail = None
+    ehr.delay = 0.0
     ehr.requests.clear()
     c = Client(cds_server, keys)
     yield c

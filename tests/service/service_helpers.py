@@ -97,6 +97,7 @@ class FakeEhr:
         self.resources = resources()
         self.requests: list[tuple[str, str | None]] = []
         self.fail: int | None = None
+        self.delay = 0.0
         self.jwks = keys.rsa_jwks
         ehr = self
 
@@ -106,6 +107,8 @@ class FakeEhr:
 
             def do_GET(self) -> None:
                 ehr.requests.append((self.path, self.headers.get("Authorization")))
+                if ehr.delay and not self.path.startswith("/.well-known/"):
+                    time.sleep(ehr.delay)
                 status, body = ehr.answer(self.path)
                 data = json.dumps(body).encode()
                 self.send_response(status)

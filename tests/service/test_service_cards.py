@@ -19,6 +19,7 @@ from visitation.service import (
     SUMMARY_MAX,
     CardOptions,
     ConfigError,
+    ServiceConfig,
     cards,
     indicator,
     load_config,
@@ -101,3 +102,38 @@ def test_a_jku_must_be_https(tmp_path: Path) -> None:
     cfg.write_text('[[auth.issuers]]\niss = "x"\njku = ["http://evil.example/jwks"]\n', "utf-8")
     with pytest.raises(ConfigError, match="https"):
         load_config(cfg)
+
+
+def test_cors_is_configurable(tmp_path: Path) -> None:
+    """With [cors] allow_origins, a browser preflight from that origin is allowed; from
+    another origin it is not; without the section no CORS header is sent."""
+    import asyncio
+
+    import httpx
+
+    from visitation.service import create_app
+
+    headers = {
+        "Origin": "https://sandbox.cds-hooks.org",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    path = "/cds-services/visitation-patient-view"
+    with_cors = load_config(
+        database=str(tmp_path / "db.sqlite3"),
+        cors={"allow_origins": ["https://sandbox.cds-hooks.org"]},
+    )
+    without = load_config(database=str(tmp_path / "db2.sqlite3"))
+
+    async def preflight(config: ServiceConfig, origin: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(config))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            return await http.options(path, headers={**headers, "Origin": origin})
+
+    ok = asyncio.run(preflight(with_cors, "https://sandbox.cds-hooks.org"))
+    assert ok.status_code == 200
+    assert ok.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
+    other = asyncio.run(preflight(with_cors, "https://evil.example"))
+    assert "access-control-allow-origin" not in other.headers
+    plain = asyncio.run(preflight(without, "https://sandbox.cds-hooks.org"))
+    assert "access-control-allow-origin" not in plain.headers

@@ -176,6 +176,25 @@ def test_a_failing_fhir_server_is_412(client: Client, ehr: FakeEhr) -> None:
     assert "observations" in r.json()["detail"]
 
 
+def test_a_slow_fhir_server_is_412(client: Client, ehr: FakeEhr) -> None:
+    """A FHIR server slower than fhir_timeout_seconds (2 s here): 412, in bounded time."""
+    ehr.delay = 2.5
+    body = patient_view(
+        fhirServer=ehr.base + "/fhir",
+        fhirAuthorization={
+            "access_token": "t",
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "user/*.read",
+            "subject": "visitation",
+        },
+    )
+    del body["prefetch"]["consents"]
+    r = client.post(PV, body)
+    assert r.status_code == 412
+    assert "in time" in r.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "title"),
     [

@@ -31,6 +31,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import visitation
 from visitation import Assessment, Code, NoRuleSetInForce, UnknownRuleSet, VisitationError
@@ -325,7 +326,7 @@ def _fhir_problem(exc: vfhir.FhirInputError) -> Problem:
     return Problem(422, "Unreadable FHIR data", "the prefetch could not be read as FHIR R4", errors)
 
 
-def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None) -> Starlette:
+def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None) -> ASGIApp:
     """The ASGI application for ``config``; ``clock`` gives the evaluation date (default:
     ``config.evaluation_date`` if set, else today in Denmark)."""
     if clock is None:
@@ -561,7 +562,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         lifespan=lifespan,
     )
     app.state.service = state
-    return _Guard(app, config.limits.request_timeout_seconds)  # type: ignore[return-value]
+    return _Guard(app, config.limits.request_timeout_seconds)
 
 
 async def _problem_handler(request: Request, exc: Exception) -> Response:
@@ -644,7 +645,7 @@ class _Guard:
         self.timeout = timeout
         self.state = app.state
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from visitation.service._app import create_app
 from visitation.service._config import load_config
@@ -13,7 +13,7 @@ from visitation.service._config import load_config
 __all__ = ["app"]
 
 
-def app() -> Starlette:
+def app() -> ASGIApp:
     """The application of one worker."""
     overrides = {}
     if os.environ.get("VISITATION_SERVICE_PORT"):
