@@ -71,6 +71,7 @@ class Keys:
         kid: str = "ehr-1",
         headers: dict[str, Any] | None = None,
         claims: dict[str, Any] | None = None,
+        rel: dict[str, int] | None = None,
         drop: tuple[str, ...] = (),
     ) -> str:
         """A signed bearer JWT as a CDS Client makes it (the sandbox's shape)."""
@@ -82,6 +83,7 @@ class Keys:
             "iat": now,
             "jti": str(uuid.uuid4()),
             **(claims or {}),
+            **{k: now + v for k, v in (rel or {}).items()},  # times relative to now
         }
         for k in drop:
             payload.pop(k, None)
