@@ -352,3 +352,91 @@ def test_a_rule_said_to_be_removed_that_is_still_there() -> None:
     assert (
         d.message == "the change entry says rule 'hospice.adult' was removed, but it is still here"
     )
+
+
+# -- texts per language ------------------------------------------------------------------
+
+
+def test_plain_strings_of_a_legacy_file_load_unflagged() -> None:
+    """A file with only plain strings for publishers, sections and rationales (the form of
+    the files written before these texts had languages) checks clean."""
+    assert check_text(MINIMAL, path="rules/demo/1.0.0.yaml") == []
+
+
+def test_per_language_texts_reach_the_assessment_per_language(tmp_path: Path) -> None:
+    """A rationale, section and publisher given per language reach each language's reader;
+    a plain string (a legacy file) is the same text in every language."""
+    import visitation
+
+    text = MINIMAL.replace("    rationale: test\n", "    rationale: {da: Fordi., en: Because.}\n")
+    text = text.replace('section: "1"}', 'section: {da: "afsnit én", en: "part one"}}')
+    text = text.replace("publisher: X,", "publisher: {da: Udgiver, en: Publisher},")
+    text = text.replace("publisher: test\n", "publisher: {da: Prøve, en: Test}\n")
+    text = text.replace('section: "2"}', 'section: {da: "2", en: "2"}}')
+    assert check_text(text, path="rules/demo/1.0.0.yaml") == []
+    (tmp_path / "new.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "old.yaml").write_text(MINIMAL, encoding="utf-8")
+    new = visitation.evaluate({"age": 70}, tmp_path / "new.yaml", on="2026-12-01")
+    r = new.rule("hospice.adult")
+    assert r.rationale == {"da": "Fordi.", "en": "Because."}
+    assert r.source.section == {"da": "afsnit én", "en": "part one"}
+    assert r.source.publisher == {"da": "Udgiver", "en": "Publisher"}
+    da, en = new.render("text", lang="da"), new.render("text", lang="en")
+    assert "Fordi." in da and "afsnit én — Udgiver" in da and "Because." not in da
+    assert "Because." in en and "part one — Publisher" in en and "Fordi." not in en
+    assert new.render("json", lang="en").count('"Because."') == 1
+    old = visitation.evaluate({"age": 70}, tmp_path / "old.yaml", on="2026-12-01")
+    r = old.rule("hospice.adult")
+    assert r.rationale == {"da": "test", "en": "test"}
+    assert r.source.section == {"da": "1", "en": "1"} and r.source.publisher == {
+        "da": "X",
+        "en": "X",
+    }
+
+
+def test_a_plain_string_left_in_a_per_language_file_is_flagged() -> None:
+    """Once a file gives some texts per language, each plain one left is a located warning."""
+    text = MINIMAL.replace("    rationale: test\n", "    rationale: {da: Fordi., en: Because.}\n")
+    found = check_text(text, path="rules/demo/1.0.0.yaml")
+    assert {d.code for d in found} == {"untranslated-text"}
+    assert all(d.severity == "warning" for d in found)
+    assert {d.line for d in found} == {
+        line_of("publisher: test"),  # the file's publisher
+        line_of("{id: s1,"),  # the source's publisher
+        line_of('section: "1"'),
+        line_of('section: "2"'),
+    }
+    assert all("shown unchanged in every language (da, en)" in d.message for d in found)
+    assert found[0].hint == "write it per language: {da: ..., en: ...}"
+
+
+def test_a_per_language_text_needs_every_declared_language() -> None:
+    """A rationale, note or section given per language must have every declared language;
+    a language the file does not declare is a warning."""
+    d = only(diagnose("    rationale: test\n", "    rationale: {da: Fordi.}\n"), "missing-language")
+    assert d.message == "no 'en' text (the file declares it)"
+    assert d.line == line_of("rationale: test")
+    d = only(
+        diagnose('section: "2"}', 'section: {da: "2", en: "2", de: "2"}}'),
+        "undeclared-language",
+    )
+    assert d.severity == "warning"
+
+
+def test_a_blank_per_language_rationale_is_refused() -> None:
+    """An inferred rule's rationale must be a real text in every language."""
+    d = only(
+        diagnose("    rationale: test\n", '    rationale: {da: Fordi., en: "  "}\n'),
+        "invalid-value",
+    )
+    assert "rationale" in d.message
+
+
+def test_a_text_of_the_wrong_shape_names_both_shapes() -> None:
+    """A rationale that is neither a string nor a mapping gets one message naming both."""
+    d = only(diagnose("    rationale: test\n", "    rationale: 5\n"), "invalid-value")
+    assert d.message == (
+        "rules[0].rationale: a text is a string or a mapping from language to text, "
+        "{da: …, en: …} (got 5)"
+    )
+    assert d.line == line_of("rationale: test")

@@ -1,7 +1,7 @@
 """The ``visitation`` command: exit codes, error messages, subcommands and golden outputs.
 
 Golden files. ``tests/golden/evaluate/<example>.<lang>.<ext>`` hold the standard output of
-``visitation evaluate examples/<example>.yaml --rules dk-national@2.0.0 --on 2026-11-23
+``visitation evaluate examples/<example>.yaml --rules dk-national@3.1.0 --on 2026-12-01
 --lang <lang> --format <format>`` for every example patient, in text / md / json and da /
 en; ``tests/golden/rules.txt`` holds ``visitation rules``; ``tests/golden/check/<name>.txt``
 holds ``visitation check tests/data/check/<name>.yaml`` (run from the repository root:
@@ -36,7 +36,7 @@ MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
 EXAMPLES = ROOT / "examples"
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE_GOLDEN = os.environ.get("VISITATION_UPDATE_GOLDEN") == "1"
-GOLDEN_RULES = "dk-national@3.0.0"
+GOLDEN_RULES = "dk-national@3.1.0"
 GOLDEN_DATE = "2026-12-01"
 EXTENSIONS = {"text": "txt", "md": "md", "json": "json"}
 

@@ -172,6 +172,7 @@ def test_every_code_is_documented() -> None:
     assert warnings == {
         Code.UNUSED_DEFINITION,
         Code.UNDECLARED_LANGUAGE,
+        Code.UNTRANSLATED_TEXT,
         Code.UNUSED_GROUP,
         Code.SEARCH_BOUNDED,
     }

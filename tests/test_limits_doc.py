@@ -132,6 +132,30 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     assert [d.code for d in info.value.diagnostics] == ["file-too-large"]
 
 
+def test_a_file_with_too_many_values_is_refused(tmp_path: Path) -> None:
+    """A patient file (JSON or YAML) or rule file of more than MAX_VALUES values is refused
+    with the line and column of the first value past the limit; MAX_VALUES values pass."""
+    from visitation._yaml import MAX_VALUES, load_yaml
+
+    at_limit = "[" + ", ".join(["1"] * (MAX_VALUES - 1)) + "]"
+    assert load_yaml(at_limit).diagnostics == []
+    over = load_yaml("[" + ", ".join(["1"] * MAX_VALUES) + "]", path="x.yaml").diagnostics
+    assert [d.code for d in over] == ["yaml-too-many-values"]
+    start = over[0].span.start if over[0].span is not None else None
+    assert start is not None
+    assert (start.line, start.col) == (1, 2 + 3 * (MAX_VALUES - 1))
+    patient = tmp_path / "p.json"
+    patient.write_text('{"age": 70,\n "referral_contents": [' + '"gp", ' * 60_000 + '"gp"]}')
+    with pytest.raises(visitation.PatientFileError) as info:
+        visitation.load_patient(patient)
+    (d,) = info.value.diagnostics
+    assert d.code == "yaml-too-many-values"
+    assert d.span is not None
+    assert d.span.start is not None
+    assert d.span.start.line == 2
+    assert "yaml-too-many-values" in codes(MINIMAL + "\nx: [" + "1, " * MAX_VALUES + "1]\n")
+
+
 def test_nesting_over_the_depth_limit_is_refused(tmp_path: Path) -> None:
     """A condition nested past MAX_DEPTH, and a patient value nested as deep, are refused."""
     from visitation._yaml import MAX_DEPTH

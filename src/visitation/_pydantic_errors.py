@@ -20,7 +20,11 @@ def _clean(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         p
         for p in loc
         if isinstance(p, int)
-        or (isinstance(p, str) and not p.startswith(("cond:", "function-")) and p != "[key]")
+        or (
+            isinstance(p, str)
+            and not p.startswith(("cond:", "text:", "function-"))
+            and p != "[key]"
+        )
     )
 
 

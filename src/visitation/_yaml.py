@@ -36,6 +36,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_DIAGNOSTICS",
     "MAX_INT_DIGITS",
+    "MAX_VALUES",
     "Mark",
     "YamlDocument",
     "dotted",
@@ -46,6 +47,10 @@ __all__ = [
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
+MAX_VALUES = 20_000
+"""At most this many values (scalars, lists and mappings) in one file: the largest bundled
+rule file holds under 3,000, a patient file under 200; reading is refused past it, before
+the cost of building the values grows with a hostile file's size."""
 MAX_INT_DIGITS = 4300
 """The most digits an integer may have (Python's default int-string conversion limit)."""
 MAX_DIAGNOSTICS = 200
@@ -72,10 +77,34 @@ class _Loader(_Base):  # type: ignore[misc]
     """The safe composer, with a resolver that only marks untagged scalars as such (the
     builder reads plain values itself), so an explicit tag is whatever is not marked."""
 
+    def __init__(self, text: str, max_values: int = MAX_VALUES) -> None:
+        super().__init__(text)
+        self.values = 0
+        self.max_values = max_values
+
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        self.values += 1  # the composer asks once per value: the one place to count them
+        if self.values > self.max_values:
+            raise _TooManyValues
         if kind is yaml.ScalarNode:  # the non-specific tag '!' (neither implicit) is text
             return _IMPLICIT if any(implicit) else _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+class _TooManyValues(Exception):
+    """More than ``MAX_VALUES`` values: the composer stops."""
+
+
+def _value_mark(text: str, n: int) -> Any:
+    """Where the ``n``-th value of ``text`` starts (the events alone, without composing)."""
+    seen = 0
+    starts = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    for event in yaml.parse(text, Loader=_Base):
+        if isinstance(event, starts):
+            seen += 1
+            if seen == n:
+                return event.start_mark
+    return None  # pragma: no cover - the composer counted them
 
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
@@ -173,6 +202,7 @@ def load_yaml(
     path: str = "<input>",
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
+    max_values: int = MAX_VALUES,
 ) -> YamlDocument:
     """Read one YAML document strictly; problems are collected in ``diagnostics``."""
     doc = YamlDocument(data=None, path=path)
@@ -191,7 +221,20 @@ def load_yaml(
             )
             return doc
     try:
-        nodes = list(_compose_all(text))
+        nodes = list(_compose_all(text, max_values))
+    except _TooManyValues:
+        mark = _value_mark(text, max_values + 1)
+        doc.diagnostics.append(
+            Diagnostic.at(
+                Code.YAML_TOO_MANY_VALUES,
+                f"more than {max_values:,} values (keys, list items and scalars); "
+                "the file is read no further",
+                path,
+                mark.line + 1 if mark else None,
+                mark.column + 1 if mark else None,
+            )
+        )
+        return doc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
@@ -234,8 +277,8 @@ def load_yaml(
     return doc
 
 
-def _compose_all(text: str) -> Iterator[yaml.Node]:
-    loader = _Loader(text)
+def _compose_all(text: str, max_values: int = MAX_VALUES) -> Iterator[yaml.Node]:
+    loader = _Loader(text, max_values)
     try:
         while loader.check_node():
             node = loader.get_node()

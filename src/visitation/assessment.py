@@ -40,12 +40,13 @@ class _Frozen(BaseModel):
 
 
 class SourceCitation(_Frozen):
-    """The source a rule cites, resolved from the rule file's sources."""
+    """The source a rule cites, resolved from the rule file's sources: the section and the
+    publisher per language, the title as the source gives it (quoted, one language)."""
 
     ref: str
-    section: str
+    section: ReadOnlyDict[str, str]
     title: str
-    publisher: str
+    publisher: ReadOnlyDict[str, str]
     url: str | None = None
     seed: str | None = None
 
@@ -66,7 +67,9 @@ class RuleResult(_Frozen):
     )
     source: SourceCitation
     provenance: Literal["published", "inferred"]
-    rationale: str | None = None
+    rationale: ReadOnlyDict[str, str] | None = Field(
+        default=None, description="Why an inferred rule reads its source so, per language."
+    )
 
 
 class PathwayResult(_Frozen):

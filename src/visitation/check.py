@@ -27,6 +27,7 @@ from visitation.ruleset import (
     Leaf,
     Rule,
     RuleSet,
+    Text,
     Use,
     content_hash,
 )
@@ -274,13 +275,50 @@ def _texts(rs: RuleSet) -> Iterator[tuple[Loc, Mapping[str, str]]]:
                 yield (section, i, "explain", outcome), getattr(r.explain, outcome)
 
 
+def _reader_texts(rs: RuleSet) -> Iterator[tuple[Loc, Text]]:
+    """The texts other than titles and explanations that a reader sees, each either per
+    language or a plain string (the legacy form): publishers, notes, sections, rationales."""
+    yield ("publisher",), rs.publisher
+    if rs.dates_note is not None:
+        yield ("dates_note",), rs.dates_note
+    for i, s in enumerate(rs.sources):
+        yield ("sources", i, "publisher"), s.publisher
+        if s.note is not None:
+            yield ("sources", i, "note"), s.note
+    for section in ("rules", "indicators"):
+        for i, r in enumerate(getattr(rs, section)):
+            yield (section, i, "source", "section"), r.source.section
+            if r.rationale is not None:
+                yield (section, i, "rationale"), r.rationale
+            if r.note is not None:
+                yield (section, i, "note"), r.note
+
+
 def _check_languages(c: _Checker, rs: RuleSet) -> None:
     declared = set(rs.languages)
-    for loc, text in _texts(rs):
+    readers = list(_reader_texts(rs))
+    shape = ", ".join(f"{k}: ..." for k in rs.languages)
+    if any(not isinstance(text, str) for _, text in readers):
+        # the file gives texts per language, so a plain string left among them is one
+        # text shown unchanged in every language: most likely a translation forgotten
+        for loc, text in readers:
+            if isinstance(text, str) and len(rs.languages) > 1:
+                c.report(
+                    Code.UNTRANSLATED_TEXT,
+                    "a plain string is shown unchanged in every language "
+                    f"({', '.join(rs.languages)}); this file gives its other texts per language",
+                    loc,
+                    warning=True,
+                    hint=f"write it per language: {{{shape}}}",
+                )
+    per_lang: list[tuple[Loc, Mapping[str, str]]] = [
+        (loc, t) for loc, t in readers if not isinstance(t, str)
+    ]
+    for loc, texts in [*_texts(rs), *per_lang]:
         for lang in rs.languages:
-            if lang not in text:
+            if lang not in texts:
                 c.report(Code.MISSING_LANGUAGE, f"no '{lang}' text (the file declares it)", loc)
-        for lang in text:
+        for lang in texts:
             if lang not in declared:
                 c.report(
                     Code.UNDECLARED_LANGUAGE,

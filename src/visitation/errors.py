@@ -62,6 +62,7 @@ class Code(enum.StrEnum):
     YAML_AMBIGUOUS_NUMBER = "yaml-ambiguous-number"
     NUMBER_OUT_OF_RANGE = "number-out-of-range"
     YAML_TOO_DEEP = "yaml-too-deep"
+    YAML_TOO_MANY_VALUES = "yaml-too-many-values"
     EMPTY_FILE = "empty-file"
     PATIENT_NOT_MAPPING = "patient-not-mapping"
     # schema
@@ -84,6 +85,7 @@ class Code(enum.StrEnum):
     UNUSED_DEFINITION = "unused-definition"
     MISSING_LANGUAGE = "missing-language"
     UNDECLARED_LANGUAGE = "undeclared-language"
+    UNTRANSLATED_TEXT = "untranslated-text"
     UNKNOWN_PLACEHOLDER = "unknown-placeholder"
     UNKNOWN_GROUP = "unknown-group"
     UNUSED_GROUP = "unused-group"
@@ -190,6 +192,12 @@ _DOCS: dict[Code, CodeDoc] = {
     Code.YAML_TOO_DEEP: CodeDoc(
         "file", "nesting over 64 levels", "flatten the condition with `definitions`"
     ),
+    Code.YAML_TOO_MANY_VALUES: CodeDoc(
+        "file",
+        "more than 20,000 values (keys, list items and scalars) in one file; located at the "
+        "first value past the limit",
+        "a rule file holds a few thousand values, a patient file a few hundred",
+    ),
     Code.EMPTY_FILE: CodeDoc("file", "the file holds nothing"),
     Code.PATIENT_NOT_MAPPING: CodeDoc("file", "a patient file that is not a `fact: value` mapping"),
     Code.UNKNOWN_KEY: CodeDoc(
@@ -248,10 +256,20 @@ _DOCS: dict[Code, CodeDoc] = {
     Code.DEFINITION_CYCLE: CodeDoc("check", "definitions use each other in a cycle"),
     Code.UNUSED_DEFINITION: CodeDoc("check", "a definition nobody uses", severity="warning"),
     Code.MISSING_LANGUAGE: CodeDoc(
-        "check", "a title or explanation lacks a language the file declares"
+        "check",
+        "a text given per language (a title, explanation, rationale, note, section, "
+        "publisher or dates note) lacks a language the file declares",
     ),
     Code.UNDECLARED_LANGUAGE: CodeDoc(
         "check", "a text in a language the file does not declare", severity="warning"
+    ),
+    Code.UNTRANSLATED_TEXT: CodeDoc(
+        "check",
+        "a file that gives rationales, notes, sections or publishers per language still "
+        "has one as a plain string, which is shown unchanged in every language (files "
+        "with only plain strings, written before texts had languages, are not flagged)",
+        "write it per language, `{da: ..., en: ...}`",
+        severity="warning",
     ),
     Code.UNKNOWN_PLACEHOLDER: CodeDoc(
         "check", "`{name}` in an explanation names no fact (nor `on`)"

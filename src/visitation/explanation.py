@@ -43,7 +43,7 @@ from visitation.conditions import leaves
 from visitation.explain import format_value
 from visitation.facts import DERIVATIONS, FACTS
 from visitation.logic import Facts, Truth, fact_value, json_value, kleene_all
-from visitation.ruleset import PLACEHOLDER, Rule, Source
+from visitation.ruleset import PLACEHOLDER, Rule, Source, per_language
 
 __all__ = ["EVALUATOR", "MEMO_SIZE", "Explainer", "explain"]
 
@@ -228,9 +228,11 @@ class _RuleExplainer:
             "id": r.id,
             "group": r.group,
             "title": FrozenDict({k: r.title[k] for k in langs}),
-            "source": _citation(r, sources),
+            "source": _citation(r, sources, langs),
             "provenance": r.provenance,
-            "rationale": r.rationale,
+            "rationale": None
+            if r.rationale is None
+            else FrozenDict(per_language(r.rationale, langs)),
         }
         self._templates = {
             truth: [(k, PLACEHOLDER.split(getattr(r.explain, status)[k])) for k in langs]
@@ -341,11 +343,11 @@ def _fill(parts: list[str], facts: Facts, on: date, lang: str) -> str:
     return "".join(out)
 
 
-def _citation(rule: Rule, sources: Mapping[str, Source]) -> SourceCitation:
+def _citation(rule: Rule, sources: Mapping[str, Source], langs: list[str]) -> SourceCitation:
     src = sources[rule.source.ref]
     return SourceCitation(
-        ref=src.id, section=rule.source.section, title=src.title,
-        publisher=src.publisher, url=src.url, seed=src.seed,
+        ref=src.id, section=per_language(rule.source.section, langs), title=src.title,
+        publisher=per_language(src.publisher, langs), url=src.url, seed=src.seed,
     )  # fmt: skip
 
 

@@ -109,7 +109,11 @@ _set: Final = object.__setattr__
 def _validate_whole(patient: Patient, set: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
     """Validate the revised record as a whole (raw values for the facts set): it raises the
     model's own error."""
-    record = {k: v for k, v in patient.__dict__.items() if v is not None and k not in changes}
+    record = {
+        k: v
+        for k, v in patient.__dict__.items()
+        if v is not None and k not in changes and k not in set
+    }
     record.update((k, v) for k, v in set.items() if v is not None)
     Patient.model_validate(record)
     raise AssertionError("revise: a revision its checks refuse passed the whole model")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -48,8 +49,11 @@ __all__ = [
     "RuleChange",
     "RuleSet",
     "Source",
+    "Text",
     "Use",
     "content_hash",
+    "per_language",
+    "text_in",
 ]
 
 Identifier = Annotated[
@@ -58,6 +62,31 @@ Identifier = Annotated[
 ]
 Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 LangText = dict[Lang, Annotated[str, StringConstraints(min_length=1, max_length=4000)]]
+
+
+def _text_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "text:plain"
+    return "text:lang" if isinstance(value, dict) else None
+
+
+_TEXT_KIND = Discriminator(
+    _text_kind,
+    custom_error_type="text",
+    custom_error_message="a text is a string or a mapping from language to text, {da: …, en: …}",
+)
+Text = Annotated[
+    Annotated[str, Tag("text:plain")] | Annotated[LangText, Tag("text:lang")], _TEXT_KIND
+]
+"""A text a reader sees: per language ``{da: ..., en: ...}`` (as titles and explanations
+are), or a plain string, the legacy form of the files written before texts other than
+titles and explanations had languages: one text, shown unchanged in every language."""
+NonEmptyText = Annotated[
+    Annotated[Annotated[str, StringConstraints(min_length=1)], Tag("text:plain")]
+    | Annotated[LangText, Tag("text:lang")],
+    _TEXT_KIND,
+]
+"""A :data:`Text` whose plain form may not be empty (a citation's section)."""
 SemVer = Annotated[
     str,
     StringConstraints(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"),
@@ -227,7 +256,12 @@ class Citation(_Model):
     """Where a rule comes from: a source id of this file and the section in it."""
 
     ref: str = Field(description="The id of an entry under 'sources'.")
-    section: str = Field(min_length=1, description="Section, criterion or page in the source.")
+    section: NonEmptyText = Field(
+        description=(
+            "Section, criterion or page in the source, per language (a plain string is one "
+            "text for every language)."
+        )
+    )
 
 
 class Explanations(_Model):
@@ -257,11 +291,16 @@ class Rule(_Model):
     explain: Explanations
     source: Citation
     provenance: Literal["published", "inferred"]
-    rationale: str | None = Field(
+    rationale: Text | None = Field(
         default=None,
-        description="Required when provenance is 'inferred': why, in one line.",
+        description=(
+            "Required when provenance is 'inferred': why, in one line, per language "
+            "({da: ..., en: ...}; a plain string is one text for every language)."
+        ),
     )
-    note: str | None = None
+    note: Text | None = Field(
+        default=None, description="A remark for the reader, per language (or a plain string)."
+    )
 
     @property
     def is_documentation(self) -> bool:
@@ -270,7 +309,12 @@ class Rule(_Model):
 
     @model_validator(mode="after")
     def _inferred_has_rationale(self) -> Rule:
-        if self.provenance == "inferred" and not (self.rationale and self.rationale.strip()):
+        texts = (
+            [self.rationale]
+            if isinstance(self.rationale, str)
+            else [*(self.rationale or {}).values()]
+        )
+        if self.provenance == "inferred" and not (texts and all(t.strip() for t in texts)):
             raise ValueError("a rule with 'provenance: inferred' needs a one-line 'rationale'")
         return self
 
@@ -287,12 +331,14 @@ class Source(_Model):
     """A document the rules cite."""
 
     id: Identifier
-    title: str
-    publisher: str
+    title: str = Field(description="The source's own title, quoted as it is (one language).")
+    publisher: Text = Field(description="Who published it, per language (or a plain string).")
     date: str | None = Field(default=None, description="Publication date as the source gives it.")
     url: str | None = None
     seed: str | None = Field(default=None, description="File name in shared/seeds, if any.")
-    note: str | None = None
+    note: Text | None = Field(
+        default=None, description="What the source says, per language (or a plain string)."
+    )
 
 
 class RuleChange(_Model):
@@ -321,10 +367,15 @@ class RuleSet(_Model):
     status: Literal["draft", "provisional", "published", "retired"]
     effective_from: date
     effective_until: date | None = None
-    dates_note: str | None = Field(
-        default=None, description="Where the effective dates come from, if not stated."
+    dates_note: Text | None = Field(
+        default=None,
+        description=(
+            "Where the effective dates come from, if not stated; per language (or a plain string)."
+        ),
     )
-    publisher: str
+    publisher: Text = Field(
+        description="Who issues the guideline, per language (or a plain string)."
+    )
     title: LangText
     languages: list[Lang] = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
@@ -356,6 +407,19 @@ class RuleSet(_Model):
 
 for _model in (AllOf, AnyOf, Not, _NOf, AtLeastNOf, Rule, RuleSet):
     _model.model_rebuild()
+
+
+def text_in(text: Text, lang: str) -> str:
+    """The text in ``lang``: a plain string as it is; a per-language text in ``lang``, or
+    (a rule set built in Python may lack it) in its first language."""
+    if isinstance(text, str):
+        return text
+    return text[lang] if lang in text else next(iter(text.values()), "")
+
+
+def per_language(text: Text, langs: Sequence[str]) -> dict[str, str]:
+    """The text in each of ``langs`` (a plain string is the same text in every language)."""
+    return {k: text_in(text, k) for k in langs}
 
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

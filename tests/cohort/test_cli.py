@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import select
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -115,3 +119,35 @@ def test_without_the_extra_the_command_says_how_to_install_it(tmp_path: Path) ->
     imp = [sys.executable, "-c", hide + "import visitation.cohort"]
     done = subprocess.run(imp, capture_output=True, text=True, check=False)
     assert "ImportError" in done.stderr and "pip install 'visitation[cohort]'" in done.stderr
+
+
+def test_a_terminal_sees_a_progress_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With standard error on a terminal (a pseudo-terminal here), the run draws a progress
+    bar of patients evaluated, reaching 100%, and clears it at the end."""
+    cohort = tmp_path / "cohort.parquet"
+    assert main(["cohort", "synth", "3000", "--out", str(cohort), "--on", ON]) == 0
+    capsys.readouterr()
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 120 columns
+    drawn = b""
+    try:
+        with os.fdopen(slave, "w", buffering=1, closefd=True) as tty:
+            monkeypatch.setattr(sys, "stderr", tty)
+            code = main(["cohort", str(cohort), "--rules", "dk-national@2.0.0", "--on", ON,
+                         "--out", str(tmp_path / "r.parquet")])  # fmt: skip
+            monkeypatch.undo()
+            tty.flush()
+            # read while the terminal is open (Linux drops what is unread once it closes),
+            # until it has been quiet for a second
+            while select.select([master], [], [], 1.0)[0]:
+                drawn += os.read(master, 65536)
+    finally:
+        os.close(master)
+    assert code == 0
+    text = drawn.decode("utf-8", "replace")
+    assert "visitation cohort" in text
+    assert "100%" in text
+    assert "patients" in text
+    assert "evaluated" in text

@@ -119,11 +119,13 @@ def test_evidence_values_use_the_one_readable_formatter() -> None:
 def test_footer_names_the_holistic_assessment_by_exact_pathway_id() -> None:
     """The helhedsvurdering footer comes from the declared hospice pathway, not a substring."""
     a = assessment()
-    assert "helhedsvurdering" in build(a, "en").footer
+    assert "helhedsvurdering" in build(a, "da").footer
+    assert "assessed as a whole" in build(a, "en").footer
     renamed = a.model_copy(
         update={"pathways": [p.model_copy(update={"id": "not-hospice"}) for p in a.pathways]}
     )
-    assert "helhedsvurdering" not in build(renamed, "en").footer
+    assert "helhedsvurdering" not in build(renamed, "da").footer
+    assert "assessed as a whole" not in build(renamed, "en").footer
     assert build(renamed, "en").footer.startswith("This verdict supports")
 
 

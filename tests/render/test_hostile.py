@@ -208,6 +208,7 @@ def hostile_rule_sets(draw: st.DrawFn) -> dict[str, Any]:
     source = data["sources"][0]
     for key in ("title", "publisher", "date", "url", "seed", "note"):
         source[key] = draw(TEXT)
+    source["publisher"] = draw(TEXT | lang_text())
     if draw(st.booleans()):
         source["url"] = "https://example.org/" + draw(TEXT)
     pathway = data["pathways"]["hospice"]
@@ -215,9 +216,9 @@ def hostile_rule_sets(draw: st.DrawFn) -> dict[str, Any]:
     pathway["description"] = draw(lang_text())
     for rule in data["rules"]:
         rule["title"] = draw(lang_text())
-        rule["source"]["section"] = draw(TEXT)
-        rule["rationale"] = "r" + draw(TEXT)
-        rule["note"] = draw(TEXT)
+        rule["source"]["section"] = draw(TEXT | lang_text())  # legacy plain or per language
+        rule["rationale"] = draw(TEXT.map("r".__add__) | lang_text(TEXT.map("r".__add__)))
+        rule["note"] = draw(TEXT | lang_text())
         for outcome in ("met", "not_met", "unknown"):
             texts = draw(lang_text(PROSE))
             if rule["id"] == "hospice.tried":
@@ -253,9 +254,11 @@ def hostile_assessments(draw: st.DrawFn) -> Assessment:
         r.update(id=draw(TEXT), group=draw(TEXT), title=draw(lang_text()))
         r.update(explanation=draw(lang_text()), missing=draw(st.lists(TEXT, max_size=2)))
         r["evidence"] = draw(st.dictionaries(TEXT, TEXT | st.lists(TEXT, max_size=2), max_size=2))
-        r["source"].update(ref=draw(TEXT), title=draw(TEXT), section=draw(TEXT))
-        r["source"].update(publisher=draw(TEXT), url=draw(TEXT | TEXT.map("http://x/".__add__)))
-        r["rationale"] = draw(st.none() | TEXT)
+        r["source"].update(ref=draw(TEXT), title=draw(TEXT), section=draw(lang_text()))
+        r["source"].update(
+            publisher=draw(lang_text()), url=draw(TEXT | TEXT.map("http://x/".__add__))
+        )
+        r["rationale"] = draw(st.none() | lang_text())
     return Assessment.model_validate(data)
 
 

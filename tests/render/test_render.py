@@ -31,7 +31,11 @@ def rule(rule_id: str, status: str, **over: Any) -> RuleResult:
         "evidence": {"age": 70} if status != "unknown" else {},
         "missing": ["prognosis"] if status == "unknown" else [],
         "source": SourceCitation(
-            ref="s1", section="2", title="Source one", publisher="Pub", url="https://example.org"
+            ref="s1",
+            section={"da": "2", "en": "2"},
+            title="Source one",
+            publisher={"da": "Udgiver", "en": "Pub"},
+            url="https://example.org",
         ),
         "provenance": "published",
     }
@@ -86,7 +90,10 @@ def assessment(**over: Any) -> Assessment:
                 "hospice.notmet",
                 "not_met",
                 provenance="inferred",
-                rationale="Chosen because the source says only 'short'.",
+                rationale={
+                    "da": "Valgt, fordi kilden kun siger 'kort'.",
+                    "en": "Chosen because the source says only 'short'.",
+                },
             ),
         ],
         "indicators": [rule("monitor.days", "unknown")],
@@ -269,6 +276,8 @@ def test_danish_labels(fmt: str) -> None:
         "Titel basic.met",
         "Forklaring basic.met.",
         "helhedsvurdering",
+        "Udgiver",
+        "Valgt, fordi kilden kun siger",
     ):
         assert word in out, word
     assert "not met" not in out and "eligible" not in out
@@ -281,6 +290,7 @@ def test_english_labels(fmt: str) -> None:
     for word in ("met", "not met", "unknown", "eligible", "not eligible", "indeterminate"):
         assert word in out, word
     assert "Explanation basic.met." in out and "Forklaring" not in out
+    assert "Pub" in out and "Udgiver" not in out and "Valgt, fordi" not in out
 
 
 @pytest.mark.parametrize("fmt", PROSE_FORMATS)
@@ -296,7 +306,7 @@ def test_rule_details_evidence_source_and_provenance(fmt: str) -> None:
 def test_footer_says_the_verdict_supports_judgement(fmt: str) -> None:
     """The footer says hospice criteria are a whole and the verdict supports judgement."""
     out = render(assessment(), fmt, "en")
-    assert "helhedsvurdering" in out
+    assert "assessed as a whole" in out
     assert out.rstrip().endswith(("judgement.", "judgement._", "judgement.</p>\n</div>"))
 
 
@@ -326,9 +336,9 @@ def evil_assessment() -> Assessment:
                 evidence={"free_text": EVIL, "list": [EVIL, 1]},
                 source=SourceCitation(
                     ref="s1",
-                    section=EVIL,
+                    section={"da": EVIL, "en": EVIL},
                     title=EVIL,
-                    publisher=EVIL,
+                    publisher={"da": EVIL, "en": EVIL},
                     url='javascript:alert("x")',
                 ),
             )

@@ -150,23 +150,41 @@ class _Usage(Exception):
 
 
 class Progress:
-    """Stage messages on standard error, only when it is a terminal."""
+    """A progress bar (tqdm) and the current stage on standard error, only when it is a
+    terminal: the bar counts patients evaluated, batch by batch, once the input's size is
+    known; before that the stage alone is shown."""
 
-    def __init__(self) -> None:
-        self.on = sys.stderr.isatty()
-        self.width = 0
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.on = self.stream.isatty()
+        self.bar: Any = None
+        self.stage = ""
 
-    def __call__(self, stage: str) -> None:
-        if self.on:
-            text = f"visitation cohort: {stage}…"
-            sys.stderr.write("\r" + text.ljust(self.width))
-            sys.stderr.flush()
-            self.width = len(text)
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        if not self.on:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total or None,
+                unit=" patients",
+                unit_scale=True,
+                file=self.stream,
+                desc="visitation cohort",
+                leave=False,
+            )
+        if total and self.bar.total != total:
+            self.bar.total = total
+        if done:
+            self.bar.update(done - self.bar.n)
+        self.stage = stage
+        self.bar.set_postfix_str(stage, refresh=True)
 
     def done(self) -> None:
-        if self.on and self.width:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-            sys.stderr.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _engine(spec: str) -> tuple[Any, Callable[[], None]]:

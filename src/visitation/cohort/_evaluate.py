@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,7 +31,16 @@ __all__ = ["BATCH_ROWS", "CohortResult", "evaluate_cohort", "iter_cohort"]
 
 METADATA_KEYS = ("visitation.ruleset", "visitation.content_hash", "visitation.evaluated_on")
 
-Progress = Callable[[str], None]
+
+class Progress(Protocol):
+    """Told each stage of a run, and after each batch how many patients are done of how
+    many (``total`` is 0 when the input's size is not known before it is read)."""
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None: ...
+
+
+def _quiet(stage: str, done: int = 0, total: int = 0) -> None:
+    """The progress of a run nobody watches."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ def iter_cohort(
     """:func:`evaluate_cohort` batch by batch (bounded memory for large Parquet inputs):
     the ids are checked over the whole table first, each batch's values before it runs."""
     day = _as_date(on)
-    step = progress or (lambda _: None)
+    step: Progress = progress or _quiet
     compiled: CompiledRuleSet = resolve(rules, day)
     step("reading")
     dialect = dialect_of(engine)
@@ -160,7 +169,9 @@ def iter_cohort(
         data = to_layout(batch, id_column, query.layout, keep=keep, offset=offset,
                          ids_checked=True, facts=needed)  # fmt: skip
         step(f"evaluating patients {offset + 1}-{offset + batch.num_rows} of {total}")
-        yield CohortResult(assemble(query, run(query, data, engine)), query)
+        result = CohortResult(assemble(query, run(query, data, engine)), query)
+        step("evaluated", offset + batch.num_rows, total)
+        yield result
 
 
 def lay_facts(query: CohortQuery) -> dict[str, str]:

@@ -23,11 +23,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import ValidationError
 
-from visitation import CompiledRuleSet, Patient, RuleSet, check_on, facts_of, resolve, revise
+from visitation import (
+    CONSISTENCY,
+    CompiledRuleSet,
+    Patient,
+    RuleSet,
+    check_on,
+    facts_of,
+    resolve,
+    revise,
+)
 from visitation.reactive._emitted import (
     EVENT_OF_VERDICT,
     Emitted,
@@ -98,6 +107,12 @@ def _errors_text(exc: ValidationError, ev: Event) -> tuple[str, str | None]:
         shown = "" if isinstance(got, dict | list) or got is None or not loc else f" (got {got!r})"
         parts.append(f"{where + ': ' if where and where != fld else ''}{msg}{shown}")
     return "; ".join(parts), fld
+
+
+_DATED: Final = frozenset(
+    {*(r.first for r in CONSISTENCY if r.kind == "not-after-on"), "birth_date"}
+)
+"""The facts :func:`visitation.check_on` checks against the date."""
 
 
 class Watcher(ABC):
@@ -351,7 +366,11 @@ class Watcher(ABC):
         """The incremental form of :meth:`_merge`: validate only the facts the event
         changes (:func:`visitation.revise`), and check the dates against the event's date
         only for the facts it changes unless the date moved on."""
-        clear = [name for name in ev.clear if name in live.recorded and name not in ev.set]
+        clear = (
+            [name for name in ev.clear if name in live.recorded and name not in ev.set]
+            if ev.clear
+            else ()
+        )
         try:
             patient = revise(live.patient, ev.set, clear)
         except ValidationError as exc:
@@ -360,7 +379,12 @@ class Watcher(ABC):
                 message = f"the patient's facts would contradict each other: {message}"
             raise EventError(message, line=ev.line, field=fld) from None
         day = ev.time.date()
-        problems = check_on(patient, day, only=None if day != live.on else ev.set.keys())
+        if day != live.on:
+            problems = check_on(patient, day)
+        elif _DATED.isdisjoint(ev.set):  # the same date, and no fact it checks changed
+            problems = []
+        else:
+            problems = check_on(patient, day, only=ev.set.keys())
         if problems:
             raise EventError(
                 f"the patient's facts contradict the event's date: {problems[0].message}",

@@ -334,7 +334,7 @@ def _readable(fact: str, value: object, lang: str) -> str:
 
 def _rule(r: RuleResult, lang: str) -> RuleItem:
     s = r.source
-    section = one_line(s.section)
+    section = one_line(_text_in(s.section, lang))
     if section[:1].isdigit():
         section = f"{label(lang, 'section')} {section}"
     return RuleItem(
@@ -354,11 +354,11 @@ def _rule(r: RuleResult, lang: str) -> RuleItem:
             ref=s.ref,
             title=s.title,
             section=section,
-            publisher=s.publisher,
+            publisher=_text_in(s.publisher, lang),
             url=s.url,
             link=link_target(s.url),
         ),
         provenance=r.provenance,
         provenance_label=label(lang, r.provenance),
-        rationale=r.rationale,
+        rationale=None if r.rationale is None else _text_in(r.rationale, lang),
     )

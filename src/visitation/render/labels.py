@@ -71,7 +71,7 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
         "published": "published",
         "inferred": "inferred",
         "none": "none",
-        "footer.hospice": "Hospice criteria are assessed as a whole (helhedsvurdering): "
+        "footer.hospice": "Hospice criteria are assessed as a whole: "
         "this verdict supports, and does not replace, the clinician's judgement.",
         "footer": "This verdict supports, and does not replace, the clinician's judgement.",
     },
