@@ -217,7 +217,7 @@ def _all_items(doc: Document) -> dict[str, _Item]:
     labels = {status: doc.word(status) for status in _SYMBOLS}
     out = {}
     for r in a.rules:
-        section = one_line(r.source.section)
+        section = one_line(_text_in(r.source.section, lang))
         if section[:1].isdigit():
             section = f"{section_word} {section}"
         out[r.id] = _Item(
