@@ -137,3 +137,15 @@ def test_cors_is_configurable(tmp_path: Path) -> None:
     assert "access-control-allow-origin" not in other.headers
     plain = asyncio.run(preflight(without, "https://sandbox.cds-hooks.org"))
     assert "access-control-allow-origin" not in plain.headers
+
+
+def test_a_config_file_authenticates_by_default(tmp_path: Path) -> None:
+    """A configuration file without [auth] requires authentication, so it needs issuers;
+    only the file-less sandbox default runs without."""
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text("port = 8081\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"auth.required is true but no \[\[auth.issuers\]\]"):
+        load_config(cfg)
+    cfg.write_text("port = 8081\n[auth]\nrequired = false\n", encoding="utf-8")
+    assert load_config(cfg).auth.required is False
+    assert load_config(None).auth.required is False
