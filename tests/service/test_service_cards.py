@@ -149,3 +149,19 @@ def test_a_config_file_authenticates_by_default(tmp_path: Path) -> None:
     cfg.write_text("port = 8081\n[auth]\nrequired = false\n", encoding="utf-8")
     assert load_config(cfg).auth.required is False
     assert load_config(None).auth.required is False
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_replay_caches_refuse_a_jti_twice(tmp_path: Path, kind: str) -> None:
+    """Both replay caches (one process; shared by workers) refuse a key seen before its
+    expiry, and forget it after."""
+    from visitation.service._auth import MemoryReplayCache, ReplayCache, SqliteReplayCache
+
+    cache: ReplayCache = (
+        MemoryReplayCache(1000) if kind == "memory" else SqliteReplayCache(tmp_path / "j.db")
+    )
+    assert cache.seen("iss a", expires=100.0, now=50.0) is False
+    assert cache.seen("iss a", expires=100.0, now=60.0) is True
+    assert cache.seen("iss b", expires=100.0, now=60.0) is False
+    assert cache.seen("iss a", expires=300.0, now=200.0) is False  # expired: a new token
+    assert cache.seen("iss a", expires=300.0, now=210.0) is True  # ... remembered in turn

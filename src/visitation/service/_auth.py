@@ -103,8 +103,11 @@ class SqliteReplayCache:
             try:
                 self._db.execute("INSERT INTO jti (key, expires) VALUES (?, ?)", (key, expires))
             except sqlite3.IntegrityError:
-                row = self._db.execute("SELECT expires FROM jti WHERE key = ?", (key,)).fetchone()
-                return row is None or row[0] >= now
+                # an expired entry is a new token with the same jti: keep its expiry instead
+                cur = self._db.execute(
+                    "UPDATE jti SET expires = ? WHERE key = ? AND expires < ?", (expires, key, now)
+                )
+                return cur.rowcount == 0
             return False
 
 
