@@ -338,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_watch(sub)
     _add_cohort(sub, formatter)
+    from visitation.service._cli import add_parser as add_serve  # imports the extra lazily
+
+    add_serve(sub)
     return parser
 
 
