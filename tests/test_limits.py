@@ -46,11 +46,15 @@ def test_a_set_larger_than_its_vocabulary_can_never_be_met() -> None:
 
 
 def test_a_search_with_too_many_combinations_gives_up_and_says_so() -> None:
-    """Thousands of distinct literals: the never-met search stops at its bound, warns, and
-    the file is accepted (the benefit of the doubt)."""
-    n = MAX_COMBINATIONS // 2
-    parts = ", ".join(f"{{fact: age, at_least: {i}}}" for i in range(n))
-    text = MINIMAL.replace(LEAF, f"{{at_least_n_of: {{n: 1, of: [{parts}]}}}}")
+    """Two facts with many distinct literals each, whose candidate values multiply past
+    MAX_COMBINATIONS: the never-met search stops at its bound, warns, and the file is
+    accepted (the benefit of the doubt)."""
+    n = 100  # about 2n candidates per fact: (2n)² = 40,000 > MAX_COMBINATIONS
+    assert (2 * n) ** 2 > MAX_COMBINATIONS
+    parts = ", ".join(
+        f"{{fact: {fact}, at_least: {i}}}" for fact in ("age", "symptom_count") for i in range(n)
+    )
+    text = MINIMAL.replace(LEAF, f"{{at_least_n_of: {{n: 2, of: [{parts}]}}}}")
     diagnostics = check_text(text, path="r.yaml")
     assert [d.code for d in diagnostics if d.severity == "error"] == []
     assert "search-bounded" in [d.code for d in diagnostics]

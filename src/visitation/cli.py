@@ -347,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_watch(sub)
     _add_cohort(sub, formatter)
     add_workbench(sub, formatter)  # diff, test, show, lock (visitation.workbench)
+    from visitation.service._cli import add_parser as add_serve  # imports the extra lazily
+
+    add_serve(sub)
     return parser
 
 

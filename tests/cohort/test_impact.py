@@ -187,17 +187,8 @@ def test_bad_arguments_are_refused(cohort: pa.Table) -> None:
         impact(cohort, "dk-national@2.0.0", "dk-national@3.0.0", on=ON, by=("referrer",))
 
 
-def test_the_function_and_its_module_are_both_callable(cohort: pa.Table) -> None:
-    """``visitation.cohort.impact`` is callable whether it resolves to the function or the
-    module of the same name (importing the module makes it the package's attribute)."""
-    import visitation.cohort.impact as module
-
-    assert isinstance(
-        module(  # type: ignore[operator]  # the module is callable at run time
-            cohort.slice(0, 20), "dk-national@3.0.0", "dk-national@3.0.0", on=ON
-        ),
-        ImpactReport,
-    )
+def test_the_package_names_the_function(cohort: pa.Table) -> None:
+    """``visitation.cohort.impact`` is the function (its module is private, ``_impact``)."""
     assert isinstance(
         visitation.cohort.impact(
             cohort.slice(0, 20), "dk-national@3.0.0", "dk-national@3.0.0", on=ON

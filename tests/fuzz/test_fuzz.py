@@ -152,7 +152,7 @@ def test_the_pool_reports_an_input_over_the_memory_limit() -> None:
         "import visitation\n"
         "from tests.fuzz.mutate import Input\n"
         "from tests.fuzz.pool import run_seeds\n"
-        "items = ''.join(f'  - measure {i}\\n' for i in range(40_000))\n"
+        "items = ''.join(f'  - measure {i}\\n' for i in range(19_000))\n"
         "big = Input('patient', '.yaml', f'age: 70\\nmeasures_tried:\\n{items}'.encode(), 'big')\n"
         "((_, out),) = run_seeds([0], jobs=1, memory_limit=8 * 2**20, time_limit=120.0,\n"
         "                        patients=[visitation.Patient()], make=lambda _: big)\n"

@@ -35,13 +35,13 @@ if _absent:
 
 if TYPE_CHECKING:
     from visitation.cohort._evaluate import CohortResult, evaluate_cohort
+    from visitation.cohort._impact import ImpactReport, impact
     from visitation.cohort._input import CohortInputError
     from visitation.cohort._layout import Column, Layout, layout
     from visitation.cohort._patients import from_patients
     from visitation.cohort._sql import DIALECTS, CohortQuery, compile_sql
     from visitation.cohort._summary import Summary
     from visitation.cohort._synthetic import synthetic
-    from visitation.cohort.impact import ImpactReport, impact
 
 _WHERE = {
     "DIALECTS": "_sql",
@@ -50,12 +50,12 @@ _WHERE = {
     "CohortResult": "_evaluate",
     "Column": "_layout",
     "Layout": "_layout",
-    "ImpactReport": "impact",
+    "ImpactReport": "_impact",
     "Summary": "_summary",
     "compile_sql": "_sql",
     "evaluate_cohort": "_evaluate",
     "from_patients": "_patients",
-    "impact": "impact",
+    "impact": "_impact",
     "layout": "_layout",
     "synthetic": "_synthetic",
 }
@@ -81,8 +81,5 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        value = getattr(importlib.import_module(f"visitation.cohort.{_WHERE[name]}"), name)
-        if name == "impact":  # importing visitation.cohort.impact made the module the attribute
-            globals()[name] = value
-        return value
+        return getattr(importlib.import_module(f"visitation.cohort.{_WHERE[name]}"), name)
     raise AttributeError(f"module 'visitation.cohort' has no attribute {name!r}")

@@ -86,7 +86,7 @@ def add_parser(sub: Any, formatter: type[argparse.HelpFormatter], guarded: Any) 
 def cmd_impact(args: argparse.Namespace) -> int:
     """``visitation impact A B COHORT``."""
     from visitation.cohort._cli import EXIT_OK, _engine, _Usage
-    from visitation.cohort.impact import BY, impact
+    from visitation.cohort._impact import BY, impact
 
     on = args.on or date.today()
     engine, close = _engine(args.engine)

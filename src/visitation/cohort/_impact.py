@@ -33,8 +33,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -566,15 +564,3 @@ def _movers(
                     )
     out.sort(key=lambda r: -int(r["patients"]))
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`impact`: ``visitation.cohort.impact`` names both the
-    function (the public name) and this module (its home), and Python makes the package's
-    attribute the module once the module is imported, so either one must do the same."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ImpactReport:
-        return impact(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,1 @@
+"""Tests of visitation.service (the CDS Hooks service)."""

@@ -1,0 +1,167 @@
+"""Cards without a server: the indicator rule, summaries under 140 characters, escaping,
+the registered ``cds-hooks`` renderer, and the configuration's errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+import visitation
+from visitation.service import (
+    RESPONSE,
+    SUMMARY_MAX,
+    CardOptions,
+    ConfigError,
+    ServiceConfig,
+    cards,
+    indicator,
+    load_config,
+)
+from visitation.testing import patients
+
+ON = date(2026, 11, 23)
+RULESETS = ("dk-national@1.0.0", "dk-national@3.0.0", "dk-hovedstaden@2.0.0")
+
+
+@pytest.mark.parametrize(
+    ("hook", "verdict", "referral", "expected"),
+    [
+        ("patient-view", "not_eligible", "ready", "info"),
+        ("patient-view", "indeterminate", "unknown", "info"),
+        ("order-sign", "eligible", "ready", "info"),
+        ("order-sign", "eligible", "not_ready", "warning"),
+        ("order-select", "indeterminate", "ready", "warning"),
+        ("order-sign", "not_eligible", "ready", "critical"),
+    ],
+)
+def test_the_indicator_rule(hook: str, verdict: str, referral: str, expected: str) -> None:
+    """The documented indicator rule: chart opening informs, a blocked referral is critical."""
+    assert indicator(hook, verdict, referral) == expected
+
+
+@settings(max_examples=15)
+@given(patient=patients(on=ON), spec=st.sampled_from(RULESETS), lang=st.sampled_from(["da", "en"]))
+def test_cards_are_valid_for_any_patient(patient: visitation.Patient, spec: str, lang: str) -> None:
+    """For generated patients, every card is valid against the spec's response schema,
+    with a one-line summary under 140 characters."""
+    a = visitation.evaluate(patient, spec, on=ON)
+    made = cards(a, lang=lang, options=CardOptions(hook="order-sign", uuids=True, patient_id="p"))
+    jsonschema.Draft202012Validator(RESPONSE).validate({"cards": made})
+    assert len(made) == len(a.pathways)
+    for c in made:
+        assert len(c["summary"]) <= SUMMARY_MAX and "\n" not in c["summary"]
+
+
+def test_hostile_text_is_escaped_in_the_detail() -> None:
+    """A rule title with markup cannot become Markdown or HTML in a card's detail."""
+    rs = visitation.load_ruleset("dk-national@3.0.0")
+    hostile = "<img src=x onerror=alert(1)> [x](javascript:y)"
+    first = rs.rules[0].model_copy(update={"title": {"da": hostile, "en": hostile}})
+    rs = rs.model_copy(update={"rules": [first, *rs.rules[1:]]})
+    a = visitation.evaluate({"age": 70}, rs, on=ON)
+    detail = "\n".join(c["detail"] for c in cards(a, lang="da"))
+    assert "img src" in detail  # the title is there, escaped
+    rendered = MarkdownIt("commonmark").render(detail)
+    assert "<img" not in rendered and 'href="javascript' not in rendered
+
+
+def test_the_cds_hooks_renderer_is_registered() -> None:
+    """`Assessment.render("cds-hooks")` gives the cards as JSON, valid against the schema."""
+    a = visitation.evaluate({"age": 70}, "dk-national@3.0.0", on=ON)
+    body = json.loads(a.render("cds-hooks", lang="da"))
+    jsonschema.Draft202012Validator(RESPONSE).validate(body)
+    assert "uuid" not in body["cards"][0]  # a renderer is pure: the service adds uuids
+
+
+def test_config_errors_name_file_line_and_field(tmp_path: Path) -> None:
+    """A bad configuration lists every problem with file, line and field."""
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text(
+        'port = "eighty"\nlanguage = "fr"\n\n[[auth.issuers]]\niss = "https://ehr/"\n'
+        'jwks = {keys = []}\nalgorithms = ["HS256"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    text = str(info.value)
+    assert f"{cfg}:1: port:" in text
+    assert f"{cfg}:2: language:" in text
+    assert "auth.issuers[0].algorithms" in text and "HMAC" in text
+
+
+def test_a_jku_must_be_https(tmp_path: Path) -> None:
+    """A jku allow-list entry over plain http (off loopback) is refused."""
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text('[[auth.issuers]]\niss = "x"\njku = ["http://evil.example/jwks"]\n', "utf-8")
+    with pytest.raises(ConfigError, match="https"):
+        load_config(cfg)
+
+
+def test_cors_is_configurable(tmp_path: Path) -> None:
+    """With [cors] allow_origins, a browser preflight from that origin is allowed; from
+    another origin it is not; without the section no CORS header is sent."""
+    import asyncio
+
+    import httpx
+
+    from visitation.service import create_app
+
+    headers = {
+        "Origin": "https://sandbox.cds-hooks.org",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    path = "/cds-services/visitation-patient-view"
+    with_cors = load_config(
+        database=str(tmp_path / "db.sqlite3"),
+        cors={"allow_origins": ["https://sandbox.cds-hooks.org"]},
+    )
+    without = load_config(database=str(tmp_path / "db2.sqlite3"))
+
+    async def preflight(config: ServiceConfig, origin: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(config))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            return await http.options(path, headers={**headers, "Origin": origin})
+
+    ok = asyncio.run(preflight(with_cors, "https://sandbox.cds-hooks.org"))
+    assert ok.status_code == 200
+    assert ok.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
+    other = asyncio.run(preflight(with_cors, "https://evil.example"))
+    assert "access-control-allow-origin" not in other.headers
+    plain = asyncio.run(preflight(without, "https://sandbox.cds-hooks.org"))
+    assert "access-control-allow-origin" not in plain.headers
+
+
+def test_a_config_file_authenticates_by_default(tmp_path: Path) -> None:
+    """A configuration file without [auth] requires authentication, so it needs issuers;
+    only the file-less sandbox default runs without."""
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text("port = 8081\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"auth.required is true but no \[\[auth.issuers\]\]"):
+        load_config(cfg)
+    cfg.write_text("port = 8081\n[auth]\nrequired = false\n", encoding="utf-8")
+    assert load_config(cfg).auth.required is False
+    assert load_config(None).auth.required is False
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_replay_caches_refuse_a_jti_twice(tmp_path: Path, kind: str) -> None:
+    """Both replay caches (one process; shared by workers) refuse a key seen before its
+    expiry, and forget it after."""
+    from visitation.service._auth import MemoryReplayCache, ReplayCache, SqliteReplayCache
+
+    cache: ReplayCache = (
+        MemoryReplayCache(1000) if kind == "memory" else SqliteReplayCache(tmp_path / "j.db")
+    )
+    assert cache.seen("iss a", expires=100.0, now=50.0) is False
+    assert cache.seen("iss a", expires=100.0, now=60.0) is True
+    assert cache.seen("iss b", expires=100.0, now=60.0) is False
+    assert cache.seen("iss a", expires=300.0, now=200.0) is False  # expired: a new token
+    assert cache.seen("iss a", expires=300.0, now=210.0) is True  # ... remembered in turn
