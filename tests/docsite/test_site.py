@@ -53,7 +53,7 @@ def test_site_builds_with_every_page_notebook_and_api_reference(built: Built) ->
     cohort = (built.site / "api" / "cohort.html").read_text(encoding="utf-8")
     assert 'id="visitation.cohort.evaluate_cohort"' in cohort
     assert 'id="visitation.cohort.plots.funnel"' in cohort
-    assert 'id="visitation.cohort.impact.impact"' in cohort
+    assert 'id="visitation.cohort.impact"' in cohort
     workbench = (built.site / "api" / "workbench.html").read_text(encoding="utf-8")
     assert 'id="visitation.workbench._api.diff"' in workbench
     assert 'id="visitation.workbench.render_show"' in workbench

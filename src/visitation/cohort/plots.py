@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import altair as alt
 
     from visitation.cohort._evaluate import CohortResult
-    from visitation.cohort.impact import ImpactReport
+    from visitation.cohort._impact import ImpactReport
 
 __all__ = [
     "STATES",
