@@ -78,9 +78,10 @@ def test_many_yes_no_facts_bound_the_search_by_work() -> None:
 
 
 def test_a_long_chain_of_definitions_needs_no_deep_recursion() -> None:
-    """A thousand definitions, each using the next: checked, compiled and evaluated without
-    a RecursionError, and a cycle at its end is reported as one."""
-    n = 1000
+    """Six hundred definitions, each using the next twice (1,800 condition nodes, within
+    MAX_CONDITION_NODES; a recursive walk would need over 1,200 frames): checked, compiled and
+    evaluated without a RecursionError, and a cycle at its end is reported as one."""
+    n = 600
     lines = ["definitions:"]
     lines += [f"  d{k}: {{all: [{{use: d{k + 1}}}, {{use: d{k + 1}}}]}}" for k in range(n)]
     lines += [f"  d{n}: {{fact: age, greater_than: 17}}", "  complex:"]

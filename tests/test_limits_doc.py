@@ -156,6 +156,33 @@ def test_a_file_with_too_many_values_is_refused(tmp_path: Path) -> None:
     assert "yaml-too-many-values" in codes(MINIMAL + "\nx: [" + "1, " * MAX_VALUES + "1]\n")
 
 
+def test_a_rule_set_with_too_many_conditions_is_refused() -> None:
+    """MAX_CONDITION_NODES condition nodes pass; one more is refused, located at the node
+    past the limit, before anything is compiled (4,000 leaves took 2.4 s and 320 MiB to
+    compile: the long fuzz run's over-memory finding)."""
+    from visitation.check import MAX_CONDITION_NODES
+    from visitation.conditions import walk
+    from visitation.load import parse_ruleset
+
+    minimal, _ = parse_ruleset(MINIMAL, path="m.yaml")
+    assert minimal is not None
+    conditions = [*minimal.definitions.values(), *(r.when for r in minimal.rules),
+                  *(r.when for r in minimal.indicators)]  # fmt: skip
+    others = sum(1 for c in conditions for _ in walk(c)) - 1  # all but the leaf replaced
+
+    def text(leaves: int) -> str:
+        parts = ", ".join(f"{{fact: age, at_least: {i % 100}}}" for i in range(leaves))
+        return MINIMAL.replace(LEAF, f"{{all: [{parts}]}}")
+
+    at_limit = MAX_CONDITION_NODES - others - 1  # the leaves, and their `all`
+    assert "too-many-conditions" not in codes(text(at_limit))
+    over = [d for d in check_text(text(at_limit + 1), path="r.yaml")
+            if d.code == "too-many-conditions"]  # fmt: skip
+    assert len(over) == 1
+    assert over[0].span is not None
+    assert over[0].span.start is not None
+
+
 def test_nesting_over_the_depth_limit_is_refused(tmp_path: Path) -> None:
     """A condition nested past MAX_DEPTH, and a patient value nested as deep, are refused."""
     from visitation._yaml import MAX_DEPTH

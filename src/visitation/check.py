@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Final, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -102,6 +102,7 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
     _check_ids_and_sources(c, rs)
     _check_definitions(c, rs)
     used_groups = _check_pathways(c, rs)
+    _check_size(c, rs)
     for name, definition in rs.definitions.items():
         _check_condition(c, definition, ("definitions", name))
     for section in ("rules", "indicators"):
@@ -438,6 +439,34 @@ def _check_pathways(c: _Checker, rs: RuleSet) -> set[str]:
                     hint=suggest(g, groups),
                 )
     return required
+
+
+MAX_CONDITION_NODES: Final = 2_000
+"""At most this many condition nodes (leaves and combinators, as written) in one rule set:
+the bundled files hold a few hundred; the compiled form of 2,000 takes under a second to
+build, of 4,000 over two seconds and 300 MiB."""
+
+
+def _check_size(c: _Checker, rs: RuleSet) -> None:
+    """Refuse a rule set whose conditions are too many to compile in bounded time."""
+    roots: list[tuple[Condition, Loc]] = [
+        (d, ("definitions", name)) for name, d in rs.definitions.items()
+    ]
+    roots += [(r.when, (section, i, "when")) for section in ("rules", "indicators")
+              for i, r in enumerate(getattr(rs, section))]  # fmt: skip
+    seen = 0
+    for root, loc in roots:
+        for _node, rel in walk(root):
+            seen += 1
+            if seen > MAX_CONDITION_NODES:
+                c.report(
+                    Code.TOO_MANY_CONDITIONS,
+                    f"more than {MAX_CONDITION_NODES:,} conditions (leaves and all/any/not "
+                    "parts) in one rule set",
+                    (*loc, *rel),
+                    hint="share repeated conditions under 'definitions'",
+                )
+                return
 
 
 def _check_condition(c: _Checker, condition: Condition, loc: Loc) -> None:

@@ -63,6 +63,7 @@ class Code(enum.StrEnum):
     NUMBER_OUT_OF_RANGE = "number-out-of-range"
     YAML_TOO_DEEP = "yaml-too-deep"
     YAML_TOO_MANY_VALUES = "yaml-too-many-values"
+    TOO_MANY_CONDITIONS = "too-many-conditions"
     EMPTY_FILE = "empty-file"
     PATIENT_NOT_MAPPING = "patient-not-mapping"
     # schema
@@ -211,6 +212,12 @@ _DOCS: dict[Code, CodeDoc] = {
         "more than 20,000 values (keys, list items and scalars) in one file; located at the "
         "first value past the limit",
         "a rule file holds a few thousand values, a patient file a few hundred",
+    ),
+    Code.TOO_MANY_CONDITIONS: CodeDoc(
+        "check",
+        "more than 2,000 condition nodes (leaves and all/any/not parts) in one rule set, "
+        "located at the first one past the limit",
+        "share repeated conditions under `definitions`",
     ),
     Code.EMPTY_FILE: CodeDoc("file", "the file holds nothing"),
     Code.PATIENT_NOT_MAPPING: CodeDoc("file", "a patient file that is not a `fact: value` mapping"),
