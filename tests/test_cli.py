@@ -572,3 +572,18 @@ def test_eligible_once_the_referral_is_complete_exits_7(
     assert code == 7, out
     code, _, _ = run(capsys, *evaluate_args(patient(tmp_path, "age: 10\n"), doc))
     assert code == 1
+
+
+def test_the_not_in_force_warning_is_in_the_output_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --lang da the warning that the rule set was not in force is Danish too."""
+    example = Path(__file__).parents[1] / "examples" / "eligible-cancer-hospice.yaml"
+    main(["evaluate", str(example), "--rules", "dk-midtjylland@1.1.0", "--on", "2026-12-01",
+          "--lang", "da"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert (
+        "dk-midtjylland@1.1.0 gjaldt ikke den 2026-12-01 (gyldig fra 2011-01-01 til 2014-12-31)"
+        in err
+    )
+    assert "was not in force" not in err

@@ -436,13 +436,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     # without --lang the Assessment holds every language of the file (the JSON shows them)
     assessment = evaluate(patient, ruleset, on=on, lang=args.lang, library=library)
     if not assessment.in_force:
-        until = assessment.effective_until.isoformat() if assessment.effective_until else "open"
-        _warn(
-            f"{assessment.key} was not in force on {on.isoformat()} "
-            f"(effective {assessment.effective_from.isoformat()} to {until})"
-        )
+        _warn(_not_in_force(assessment, on, lang))
     _write(render(assessment, args.format, lang))
     return exit_code(assessment, args.pathway)
+
+
+def _not_in_force(assessment: Assessment, on: date, lang: str) -> str:
+    """The warning that the rule set was not in force on the date, in the output's language."""
+    start = assessment.effective_from.isoformat()
+    end = assessment.effective_until.isoformat() if assessment.effective_until else None
+    if lang == "da":
+        return (
+            f"{assessment.key} gjaldt ikke den {on.isoformat()} "
+            f"(gyldig fra {start}{f' til {end}' if end else ', uden slutdato'})"
+        )
+    return (
+        f"{assessment.key} was not in force on {on.isoformat()} "
+        f"(effective {start} to {end or 'open'})"
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
