@@ -27,10 +27,19 @@ SERVER_GROUPS = {"spark": "spark", "postgres_server": "postgres", "cds_server": 
 xdist worker (``--dist loadgroup``), so the suite starts each server once."""
 
 
+ONE_PROCESS = {"reactive": "reactive"}
+"""Test folders that run together in one worker, in file order, as they did in one process:
+durable-rules keeps native engine state per process, and a ruleset deleted while another
+test's engine of the same process is interleaved has crashed it (a segfault in
+``delete_ruleset``)."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", ())
-        for fixture, group in SERVER_GROUPS.items():
-            if fixture in names:
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+        group = next((g for f, g in SERVER_GROUPS.items() if f in names), None)
+        if group is None:
+            folder = item.path.parent.name
+            group = ONE_PROCESS.get(folder)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
