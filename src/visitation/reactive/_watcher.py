@@ -115,6 +115,25 @@ _DATED: Final = frozenset(
 """The facts :func:`visitation.check_on` checks against the date."""
 
 
+def _invalid(exc: ValidationError, ev: Event) -> EventError:
+    """The refusal of an event whose facts the Patient model refuses."""
+    message, fld = _errors_text(exc, ev)
+    if fld is None:
+        message = f"the patient's facts would contradict each other: {message}"
+    return EventError(message, line=ev.line, field=fld)
+
+
+def _refuse_dates(problems: list[Any], ev: Event) -> None:
+    """Refuse an event whose facts contradict its date (a screening dated after it, ...):
+    the core refuses them too."""
+    if problems:
+        raise EventError(
+            f"the patient's facts contradict the event's date: {problems[0].message}",
+            line=ev.line,
+            field=None,
+        )
+
+
 class Watcher(ABC):
     """Feed events, get transitions and watchdog warnings; see the package docstring.
 
@@ -347,17 +366,8 @@ class Watcher(ABC):
         try:
             patient = Patient.model_validate(base)
         except ValidationError as exc:
-            message, fld = _errors_text(exc, ev)
-            if fld is None:
-                message = f"the patient's facts would contradict each other: {message}"
-            raise EventError(message, line=ev.line, field=fld) from None
-        problems = check_on(patient, ev.time.date())
-        if problems:  # a screening dated after the event, ...: the core refuses it too
-            raise EventError(
-                f"the patient's facts contradict the event's date: {problems[0].message}",
-                line=ev.line,
-                field=None,
-            )
+            raise _invalid(exc, ev) from None
+        _refuse_dates(check_on(patient, ev.time.date()), ev)
         facts = facts_of(patient)
         # every field not in `base` is None: none has a default
         return patient, {k: v for k in base if (v := facts[k]) is not None}
@@ -374,10 +384,7 @@ class Watcher(ABC):
         try:
             patient = revise(live.patient, ev.set, clear)
         except ValidationError as exc:
-            message, fld = _errors_text(exc, ev)
-            if fld is None:
-                message = f"the patient's facts would contradict each other: {message}"
-            raise EventError(message, line=ev.line, field=fld) from None
+            raise _invalid(exc, ev) from None
         day = ev.time.date()
         if day != live.on:
             problems = check_on(patient, day)
@@ -385,12 +392,7 @@ class Watcher(ABC):
             problems = []
         else:
             problems = check_on(patient, day, only=ev.set.keys())
-        if problems:
-            raise EventError(
-                f"the patient's facts contradict the event's date: {problems[0].message}",
-                line=ev.line,
-                field=None,
-            )
+        _refuse_dates(problems, ev)
         facts = patient.__dict__
         recorded = live.recorded.copy()
         for name in clear:
