@@ -85,7 +85,9 @@ def test_rule_values_are_literals_never_identifiers() -> None:
                                                          "diagnosis_group", "g.r", "verdict:p",
                                                          "missing:p:0"}  # fmt: skip
     names = {i.this for i in query.tree.find_all(exp.Identifier)}
-    made = {n for n in names if n.startswith("node:") or (n[0] == "l" and n[1:].isdigit())}
+    made = {
+        n for n in names if n.startswith(("node:", "value:")) or (n[0] == "l" and n[1:].isdigit())
+    }
     assert names - made <= allowed, names - made - allowed
     # and it runs: the hostile text is data
     table = from_patients([{"diagnosis_code": "x", "measures_tried": [hostile], "age": 70}])

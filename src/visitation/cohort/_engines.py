@@ -48,10 +48,17 @@ def run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
     return _spark(query, data, engine)
 
 
+DUCKDB_BATCH = 122_880
+"""Rows per Arrow batch handed to DuckDB: its scan gives each thread whole batches, so a
+table of one big chunk would run on one core."""
+
+
 def _duckdb(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
     import duckdb
 
     con = duckdb.connect() if engine is None or engine == "duckdb" else engine
+    if data.num_rows > DUCKDB_BATCH:  # zero-copy slices
+        data = pa.Table.from_batches(data.to_batches(max_chunksize=DUCKDB_BATCH), data.schema)
     try:
         con.register(INPUT_TABLE, data)
         try:

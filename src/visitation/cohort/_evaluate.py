@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,10 +22,10 @@ from visitation.cohort._input import (
 )
 from visitation.cohort._sql import (
     GROUP_COLUMNS,
+    MASK_BITS,
     CohortQuery,
     PathwayColumns,
     compile_sql,
-    mask_to_facts,
 )
 
 __all__ = ["BATCH_ROWS", "CohortResult", "evaluate_cohort", "iter_cohort"]
@@ -176,7 +177,7 @@ def iter_cohort(
     for offset, batch in batches:
         step(f"checking patients {offset + 1}-{offset + batch.num_rows} of {total}")
         data = to_layout(batch, id_column, query.layout, keep=keep, offset=offset,
-                         ids_checked=True, facts=needed)  # fmt: skip
+                         ids_checked=True, facts=needed, columns=query.inputs)  # fmt: skip
         step(f"evaluating patients {offset + 1}-{offset + batch.num_rows} of {total}")
         result = CohortResult(assemble(query, run(query, data, engine)), query)
         step("evaluated", offset + batch.num_rows, total)
@@ -223,23 +224,55 @@ def _truth(col: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _missing(p: PathwayColumns, result: pa.Table) -> pa.Array:
-    """The masks of a pathway as a list of fact names per patient."""
+    """The masks of a pathway as a list of fact names per patient: each distinct mask
+    decoded once (in NumPy), the lists put together from offsets (no Python per patient)."""
     n = result.num_rows
+    names = list(dict.fromkeys(p.occurrences))
     if not p.masks:
-        return pa.array([[] for _ in range(n)], pa.list_(pa.string()))
-    codes: pa.Array | None = None
-    uniques: list[tuple[int, ...]] = []
-    masks = [result.column(m).cast(pa.int64()).combine_chunks() for m in p.masks]
-    if len(masks) == 1:
-        encoded = pc.dictionary_encode(pc.fill_null(masks[0], 0))
-        codes = encoded.indices
-        uniques = [(v,) for v in encoded.dictionary.to_pylist()]
-    else:
-        rows = list(zip(*(m.to_pylist() for m in masks), strict=True))
-        index: dict[tuple[int, ...], int] = {}
-        ids = [index.setdefault(tuple(v or 0 for v in r), len(index)) for r in rows]
-        uniques = list(index)
-        codes = pa.array(ids, pa.int32())
-    lists = pa.array([mask_to_facts(p.occurrences, u) for u in uniques], pa.list_(pa.string()))
-    taken: pa.Array = pc.take(lists, codes)
-    return taken
+        empty = pa.array(np.zeros(n + 1, np.int32))
+        return pa.ListArray.from_arrays(empty, pa.array([], pa.string()))
+    codes: Any = None
+    uniques: Any = None
+    for m in p.masks:  # a code per distinct combination of mask values
+        enc = pc.dictionary_encode(pc.fill_null(result.column(m).cast(pa.int64()), 0))
+        enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+        part = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
+        seen = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), np.int64)
+        if codes is None:
+            codes, uniques = part, seen[:, None]
+            continue
+        width = len(seen)
+        mixed = pc.dictionary_encode(pa.array(codes * width + part))
+        codes = np.asarray(mixed.indices.to_numpy(zero_copy_only=False), np.int64)
+        pairs = np.asarray(mixed.dictionary.to_numpy(zero_copy_only=False), np.int64)
+        uniques = np.column_stack([uniques[pairs // width], seen[pairs % width]])
+    order, lengths = _decoded(uniques, p.occurrences, names)
+    starts = np.cumsum(lengths) - lengths
+    row_lengths = lengths[codes]
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(row_lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    values = pa.array([], pa.string())
+    if total:  # row r's facts: order[starts[code] : starts[code] + length], side by side
+        where = np.repeat(starts[codes] - offsets[:-1], row_lengths) + np.arange(total)
+        values = pc.take(pa.array(names, pa.string()), pa.array(order[where]))
+    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+
+
+def _decoded(uniques: Any, occurrences: Sequence[str], names: list[str]) -> tuple[Any, Any]:
+    """Each distinct mask (a row of ``uniques``, one column per mask word) as the indices
+    into ``names`` of its facts, in :func:`mask_to_facts`'s order (by the lowest set bit
+    of each fact), all rows side by side; and each row's count."""
+    k = len(uniques)
+    none = len(occurrences)
+    first = np.full((k, len(names)), none, np.int64)  # lowest set bit of each fact
+    index = {name: f for f, name in enumerate(names)}
+    for b, fact in enumerate(occurrences):
+        word, bit = divmod(b, MASK_BITS)
+        f = index[fact]
+        hit = ((uniques[:, word] >> bit) & 1).astype(bool) & (first[:, f] == none)
+        first[hit, f] = b
+    order = np.argsort(first, axis=1, kind="stable")
+    lengths = (first < none).sum(axis=1)
+    keep = np.arange(len(names))[None, :] < lengths[:, None]
+    return order[keep], lengths

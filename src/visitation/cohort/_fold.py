@@ -104,17 +104,17 @@ def instantiate(op: Operator, fact: str, literal: Any, b: Builder) -> exp.Expr:
 
         return node.transform(replace)
 
-    return _simplify(substitute(template(op.name).copy(), literal))
+    return _simplify(substitute(template(op.name).copy(), literal), b.booleans)
 
 
-def _simplify(e: exp.Expr) -> exp.Expr:
+def _simplify(e: exp.Expr, booleans: bool) -> exp.Expr:
     """``P = TRUE`` → ``P`` and ``P = FALSE`` → ``NOT P`` for a predicate ``P`` that is never
-    NULL (``known(v) = c``): a boolean compared with a boolean is not valid T-SQL."""
-    if (
-        isinstance(e, exp.EQ)
-        and isinstance(e.expression, exp.Boolean)
-        and isinstance(e.this, exp.Paren)
-    ):
+    NULL (``known(v) = c``): a boolean compared with a boolean is not valid T-SQL. Where
+    the dialect has boolean values, the same for a boolean column (``"x" = TRUE`` is
+    ``"x"``, NULL staying NULL): one comparison less per row."""
+    if not (isinstance(e, exp.EQ) and isinstance(e.expression, exp.Boolean)):
+        return e
+    if isinstance(e.this, exp.Paren) or (booleans and isinstance(e.this, exp.Column)):
         return e.this if e.expression.this else exp.not_(e.this)
     return e
 

@@ -111,8 +111,11 @@ def read_batches(
             raise CohortInputError(f"{path}: no such file")
         f = _parquet(path)
         names = f.schema_arrow.names
-        ids = f.read(columns=[id_column]).column(id_column) if id_column in names else None
         columns = wanted(names) if wanted is not None else names
+        if f.metadata.num_rows <= batch_rows and id_column in columns:  # one batch: one read
+            whole = _groups(f, range(f.num_row_groups), columns)
+            return names, whole.column(id_column), iter([(0, whole)])
+        ids = f.read(columns=[id_column]).column(id_column) if id_column in names else None
 
         def parquet_batches() -> Iterator[tuple[int, pa.Table]]:
             offset, rows = 0, 0
@@ -163,7 +166,7 @@ class _Checker:
         return CohortInputError(f"column '{column}', row {where} (patient {pid!r}): {message}")
 
     def bad(self, column: str, mask: Any, values: Any, message: str) -> None:
-        if pc.any(pc.fill_null(mask, False)).as_py():
+        if pc.any(mask).as_py():  # nulls are skipped: not a bad value
             row = _first_row(mask)
             raise self.fail(column, row, message.format(value=values[row].as_py()))
 
@@ -242,11 +245,14 @@ def to_layout(
     offset: int = 0,
     ids_checked: bool = False,
     facts: Collection[str] | None = None,
+    columns: Collection[str] | None = None,
 ) -> pa.Table:
     """Check every value and return the table in the portable layout: the id, every layout
     column (NULL where the input has no such fact) and the ``keep`` columns present.
     ``offset``: rows before this batch; ``ids_checked``: the ids were checked whole;
-    ``facts``: only these facts (those a query reads) are checked and converted."""
+    ``facts``: only these facts (those a query reads) are checked and converted;
+    ``columns``: of a set's member columns, only these are made (its values are all
+    checked all the same)."""
     check_names(table.column_names, id_column, lay)
     if not ids_checked:
         check_ids(table.column(id_column), id_column)
@@ -260,7 +266,12 @@ def to_layout(
         cols = lay.of(name)
         if spec.kind in ("set", "scores"):
             if name in names:
-                out.update(_set_columns(c, name, table.column(name), spec.kind, cols))
+                made = (
+                    cols
+                    if columns is None
+                    else [col for col in cols if col.role == "size" or col.name in columns]
+                )
+                out.update(_set_columns(c, name, table.column(name), spec.kind, made))
             else:
                 absent = [col.name for col in cols if col.name not in names]
                 if name + "__size" in names and absent:
@@ -297,9 +308,10 @@ def to_layout(
                 )
         if name in _BOUNDS:
             lo, hi = _BOUNDS[name]
-            if lo is not None:
+            low, high = pc.min_max(values).values()  # one pass; a row only when out of range
+            if lo is not None and low.is_valid and low.as_py() < lo:
                 c.bad(name, pc.less(values, lo), values, f"{{value}} is below {lo}")
-            if hi is not None:
+            if hi is not None and high.is_valid and high.as_py() > hi:
                 c.bad(name, pc.greater(values, hi), values, f"{{value}} is above {hi}")
         if name == "diagnosis_code":
             c.bad(name, pc.greater(pc.utf8_length(values), 16), values,
@@ -386,8 +398,8 @@ def _dictionary_choice(
             v = arr[row].as_py()
             raise c.fail(name, row, f"'{v}' is not one of {', '.join(vocabulary)}"
                          f"{_hint(str(v), vocabulary)}")  # fmt: skip
-    return pa.DictionaryArray.from_arrays(
-        arr.indices.cast(pa.int32()), arr.dictionary.cast(pa.string())
+    return pa.DictionaryArray.from_arrays(  # indices of a valid array: not checked again
+        arr.indices.cast(pa.int32()), arr.dictionary.cast(pa.string()), safe=False
     )
 
 
@@ -440,7 +452,8 @@ def _set_columns(
     vocabulary = FACTS[name].vocabulary
     if vocabulary:
         outside = pc.fill_null(_outside(words, vocabulary), True).to_numpy(zero_copy_only=False)
-        bad = outside[coded] if coded is not None else outside
+        # a dictionary without a bad word has no bad value: no pass over the values
+        bad = outside[coded] if coded is not None and outside.any() else outside
         if bad.any():  # only now: which rows (a value under a null row does not count)
             parents = np.repeat(np.arange(len(arr)), np.diff(offsets))
             valid_np = pc.is_valid(arr).to_numpy(zero_copy_only=False)
@@ -461,10 +474,13 @@ def _members(
 ) -> dict[str, pa.Array]:
     """Member columns of a set: one bit per member, OR-ed per row in one pass."""
     out: dict[str, pa.Array] = {}
-    recorded = pc.is_valid(arr)
+    recorded_all = arr.null_count == 0
+    recorded = None if recorded_all else pc.is_valid(arr).to_numpy(zero_copy_only=False)
     members = [col_spec.member for col_spec in cols]
     # one bit per member column, OR-ed per row: one pass over the values
-    kind = np.uint16 if len(members) <= 16 else np.uint64  # small: fewer bytes to touch
+    kind = (  # small: fewer bytes to touch
+        np.uint8 if len(members) <= 8 else np.uint16 if len(members) <= 16 else np.uint64
+    )
     if coded is not None:
         position = {w: k for k, w in enumerate(members)}
         bit_of_word = np.array(
@@ -482,9 +498,12 @@ def _members(
     rowbits: Any = np.zeros(len(arr), dtype=kind)
     if nonempty.any():
         rowbits[nonempty] = np.bitwise_or.reduceat(bits, starts[nonempty])
+    validity = None if recorded_all else pa.py_buffer(np.packbits(recorded, bitorder="little"))
     for k, col_spec in enumerate(cols):
-        has = (rowbits >> kind(k)) & kind(1) == 1
-        out[col_spec.name] = pc.if_else(recorded, pa.array(has), None)
+        has = np.packbits((rowbits & kind(1 << k)) != 0, bitorder="little")
+        out[col_spec.name] = pa.Array.from_buffers(
+            pa.bool_(), len(arr), [validity, pa.py_buffer(has)], arr.null_count
+        )
     return out
 
 

@@ -176,6 +176,8 @@ class Builder:
         self.reads: dict[str, None] = {}
         self.nodes: list[tuple[int, str, exp.Expr]] = []
         """(height, column, value) of each combination node, computed in the CTE levels."""
+        self.derived: dict[str, exp.Expr] = {}
+        """Column → value of each derived fact the query uses, computed once (level 0)."""
 
     def node_column(self, height: int, truth: exp.Expr) -> str:
         """A column for a combination node's truth (computed at its height's level)."""
@@ -238,18 +240,26 @@ class Builder:
         )
 
     def fact_value(self, fact: str) -> exp.Expr:
-        """The value of a scalar fact; a derived one computed from its inputs."""
+        """The value of a scalar fact; a derived one is computed from its inputs once, as a
+        column of the first level (``value:<fact>``), however many leaves read it."""
+        if fact not in ("age", "reception_wait_days"):
+            return self.column(fact)
+        name = f"value:{fact}"
+        if name not in self.derived:
+            self.derived[name] = self.derived_value(fact)
+        return col(name)
+
+    def derived_value(self, fact: str) -> exp.Expr:
+        """A derived fact's value from its inputs."""
         if fact == "age":
             return exp.Coalesce(
                 this=self.column("age"), expressions=[self.age_from(self.column("birth_date"))]
             )
-        if fact == "reception_wait_days":
-            return exp.DateDiff(
-                this=self.column("first_contact_on"),
-                expression=self.column("referral_received_on"),
-                unit=exp.var("DAY"),
-            )
-        return self.column(fact)
+        return exp.DateDiff(
+            this=self.column("first_contact_on"),
+            expression=self.column("referral_received_on"),
+            unit=exp.var("DAY"),
+        )
 
     def unrecorded(self, fact: str) -> list[tuple[str, exp.Expr]]:
         """What to record when the fact has no value: (fact name, condition) pairs, as
@@ -323,6 +333,7 @@ def _compile(
         raise ValueError(f"unknown SQL dialect {dialect!r}; one of: {', '.join(DIALECTS)}")
     lay = layout(text_set_members(compiled))
     b = Builder(on, lay, dialect in BOOLEAN_DIALECTS)
+    age = b.fact_value("age")  # the age band's: computed first, in level 0
     rs = compiled.ruleset
     memo: dict[str, Node] = {}
     folded = [fold_rule(cr.rule.when, rs.definitions, b, memo)
@@ -331,9 +342,17 @@ def _compile(
     indicator_cols = tuple((cr.rule.id, cr.rule.id) for cr in compiled.indicators)
     names = [*(c for _, c in rule_cols), *(c for _, c in indicator_cols)]
 
-    # Levels: each combination node as a column, parts before wholes (one CTE per height).
+    # Level 0: each derived fact's value; then each combination node as a column, parts
+    # before wholes (one CTE per height).
     source: exp.Expr = exp.to_table(table, quoted=True) if "." not in table else exp.to_table(table)
     levels: list[tuple[str, exp.Select]] = []
+    derived = (
+        exp.select(exp.Star())
+        .from_(source.copy())
+        .select(*[exp.alias_(e, n, quoted=True) for n, e in b.derived.items()], append=True)
+    )
+    levels.append(("l0", derived))
+    source = exp.to_table("l0")
     for height in sorted({h for h, _, _ in b.nodes}):
         level = (
             exp.select(exp.Star())
@@ -389,7 +408,6 @@ def _compile(
             )
         outputs.append(exp.alias_(b.value(verdict), verdict_name, quoted=True))
         pathways.append(PathwayColumns(pid, verdict_name, tuple(masks), tuple(occurrences)))
-    age = b.fact_value("age")
     bands: list[tuple[exp.Expr, exp.Expr]] = [
         (exp.Is(this=age.copy(), expression=exp.Null()), exp.null())
     ]
