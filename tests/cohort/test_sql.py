@@ -182,3 +182,29 @@ def test_a_parquet_cohort_runs_on_spark(tmp_path: Any, spark: Any) -> None:
     duck = evaluate_cohort(path, "dk-national@2.0.0", on=ON).table.to_pylist()
     got = evaluate_cohort(path, "dk-national@2.0.0", on=ON, engine=spark).table.to_pylist()
     assert sorted(got, key=lambda r: r["patient_id"]) == duck
+
+
+def test_missing_facts_beyond_one_mask_word_agree_with_the_reference() -> None:
+    """A pathway with more fact occurrences than one mask word holds (62) lists its
+    missing facts from both words, in the reference evaluator's order."""
+    from itertools import product
+
+    from visitation import evaluate_core
+
+    when = {"any": [*({"fact": "age", "at_least": k} for k in range(64)),
+                    {"fact": "incurable", "is": True},
+                    {"fact": "prognosis", "in": ["days"]}, {"fact": "age", "at_most": 10}]}  # fmt: skip
+    compiled = compile_ruleset(_ruleset(when))
+    (pathway,) = compile_sql(compiled, ON).pathways
+    assert len(pathway.masks) == 2
+    facts = [
+        {k: v for k, v in {"age": a, "incurable": i, "prognosis": g}.items() if v is not None}
+        for a, i, g in product((None, 70), (None, True, False), (None, "days", "longer"))
+    ]
+    rows = evaluate_cohort(from_patients(facts), compiled, on=ON).table.to_pylist()
+    for f, row in zip(facts, rows, strict=True):
+        core = evaluate_core(
+            compiled, {**dict.fromkeys(("age", "incurable", "prognosis")), **f}, ON
+        )
+        assert row["missing:p"] == core.missing[0], (f, row["missing:p"], core.missing[0])
+        assert row["verdict:p"] == core.verdicts[0]

@@ -475,7 +475,7 @@ def _members(
     """Member columns of a set: one bit per member, OR-ed per row in one pass."""
     out: dict[str, pa.Array] = {}
     recorded_all = arr.null_count == 0
-    recorded = None if recorded_all else pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    recorded: Any = None if recorded_all else pc.is_valid(arr).to_numpy(zero_copy_only=False)
     members = [col_spec.member for col_spec in cols]
     # one bit per member column, OR-ed per row: one pass over the values
     kind = (  # small: fewer bytes to touch
