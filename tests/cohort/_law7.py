@@ -19,6 +19,8 @@ from visitation import (
     resolve,
 )
 from visitation.cohort import evaluate_cohort, from_patients
+from visitation.cohort._sql import AGE_BANDS
+from visitation.facts import age_on
 from visitation.testing import patients, rule_sets
 
 BUNDLED = tuple(info.key for info in list_rulesets())
@@ -68,6 +70,9 @@ def assert_agrees(ps: Sequence[Patient], compiled: CompiledRuleSet, on: date, en
             assert row[f"missing:{pid}"] == missing, (p, pid, row[f"missing:{pid}"], missing)
         for cr in compiled.indicators:
             assert row[cr.rule.id] == cr.test(facts_of(p), on), (p, cr.rule.id)
+        age = p.age if p.age is not None else age_on(p.birth_date, on) if p.birth_date else None
+        band = None if age is None else next(b for up, b in AGE_BANDS if up is None or age < up)
+        assert row["age_band"] == band, (p, row["age_band"], band)
 
 
 def compiled_rule_sets() -> st.SearchStrategy[CompiledRuleSet]:

@@ -239,6 +239,32 @@ class Builder:
             expression=exp.paren(case([(later, lit(1))], lit(0))),
         )
 
+    def younger_than(self, years: int) -> exp.Expr:
+        """Whether the patient is younger than ``years`` on the evaluation date: the
+        recorded age, or a birth date after the day ``years`` years before (the last real
+        day on or before it: 28 February for a 29 February in a common year), which is
+        ``age_from``'s count without its date arithmetic on every row."""
+        on = self.on
+        year = on.year - years
+        day = on.day
+        while True:
+            try:
+                cutoff = date(year, on.month, day)
+                break
+            except ValueError:
+                day -= 1
+        return or_(
+            [
+                exp.LT(this=self.column("age"), expression=lit(years)),
+                and_(
+                    [
+                        exp.Is(this=self.column("age"), expression=exp.Null()),
+                        exp.GT(this=self.column("birth_date"), expression=lit(cutoff)),
+                    ]
+                ),
+            ]
+        )
+
     def fact_value(self, fact: str) -> exp.Expr:
         """The value of a scalar fact; a derived one is computed from its inputs once, as a
         column of the first level (``value:<fact>``), however many leaves read it."""
@@ -333,7 +359,6 @@ def _compile(
         raise ValueError(f"unknown SQL dialect {dialect!r}; one of: {', '.join(DIALECTS)}")
     lay = layout(text_set_members(compiled))
     b = Builder(on, lay, dialect in BOOLEAN_DIALECTS)
-    age = b.fact_value("age")  # the age band's: computed first, in level 0
     rs = compiled.ruleset
     memo: dict[str, Node] = {}
     folded = [fold_rule(cr.rule.when, rs.definitions, b, memo)
@@ -346,13 +371,14 @@ def _compile(
     # before wholes (one CTE per height).
     source: exp.Expr = exp.to_table(table, quoted=True) if "." not in table else exp.to_table(table)
     levels: list[tuple[str, exp.Select]] = []
-    derived = (
-        exp.select(exp.Star())
-        .from_(source.copy())
-        .select(*[exp.alias_(e, n, quoted=True) for n, e in b.derived.items()], append=True)
-    )
-    levels.append(("l0", derived))
-    source = exp.to_table("l0")
+    if b.derived:
+        derived = (
+            exp.select(exp.Star())
+            .from_(source.copy())
+            .select(*[exp.alias_(e, n, quoted=True) for n, e in b.derived.items()], append=True)
+        )
+        levels.append(("l0", derived))
+        source = exp.to_table("l0")
     for height in sorted({h for h, _, _ in b.nodes}):
         level = (
             exp.select(exp.Star())
@@ -408,14 +434,8 @@ def _compile(
             )
         outputs.append(exp.alias_(b.value(verdict), verdict_name, quoted=True))
         pathways.append(PathwayColumns(pid, verdict_name, tuple(masks), tuple(occurrences)))
-    bands: list[tuple[exp.Expr, exp.Expr]] = [
-        (exp.Is(this=age.copy(), expression=exp.Null()), exp.null())
-    ]
-    bands += [
-        (exp.LT(this=age.copy(), expression=lit(up)), lit(label))
-        for up, label in AGE_BANDS
-        if up is not None
-    ]
+    bands: list[tuple[exp.Expr, exp.Expr]] = [(b.unrecorded("age")[0][1], exp.null())]
+    bands += [(b.younger_than(up), lit(label)) for up, label in AGE_BANDS if up is not None]
     outputs.append(exp.alias_(case(bands, lit(AGE_BANDS[-1][1])), "age_band", quoted=True))
     group_cols = [g for g in groups if g in GROUP_COLUMNS]
     for g in group_cols:
