@@ -51,6 +51,14 @@ def _best(f: Callable[[], Any], repeats: int) -> float:
 
 
 def _peak_mib() -> float:
+    """This process's peak resident memory: VmHWM, the high-water mark of its own address
+    space (``ru_maxrss`` would carry over the parent's peak, which exec keeps)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
