@@ -186,8 +186,23 @@ class _App:
         self.openapi = openapi(
             list(self.services), "visitation CDS Hooks service", visitation.__version__
         )
+        self._programs: dict[tuple[str, date], tuple[float, visitation.CompiledRuleSet]] = {}
         for spec in config.rulesets:  # fail at start, not on the first request
             visitation.resolve(spec, clock())
+
+    def program(self, spec: str, day: date) -> visitation.CompiledRuleSet:
+        """The compiled rule set of ``spec`` on ``day``, resolved once a minute at most (a
+        look-up per request instead of the library's file checks; a rule file rewritten in
+        place is read again within a minute)."""
+        now = time.monotonic()
+        found = self._programs.get((spec, day))
+        if found is not None and found[0] > now:
+            return found[1]
+        program = visitation.resolve(spec, day)  # NoRuleSetInForce, UnknownRuleSet: not kept
+        if len(self._programs) >= 64:
+            self._programs.clear()
+        self._programs[(spec, day)] = (now + 60.0, program)
+        return program
 
     async def auth(self, request: Request) -> None:
         if not self.config.auth.required:
@@ -450,7 +465,9 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         issued = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for spec in config.rulesets:
             try:
-                assessment = visitation.evaluate(extraction.patient, spec, on=day)
+                assessment = visitation.evaluate(
+                    extraction.patient, state.program(spec, day), on=day
+                )
             except (NoRuleSetInForce, UnknownRuleSet):
                 continue
             except VisitationError as exc:

@@ -90,7 +90,7 @@ class FeedbackStore:
         self._db = _connect(path)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._queue: queue.Queue[CardRecord | None] = queue.Queue(maxsize=100_000)
+        self._queue: queue.Queue[list[CardRecord] | None] = queue.Queue(maxsize=20_000)
         self._writer = threading.Thread(target=self._write_cards, name="card-log", daemon=True)
         self._writer.start()
 
@@ -135,10 +135,12 @@ class FeedbackStore:
 
     # -- the card log: written behind -------------------------------------------------
     def log_cards(self, records: Iterable[CardRecord]) -> None:
-        """Queue cards for the log (dropped, not blocking, if the queue is ever full)."""
-        for r in records:
+        """Queue the cards of one answer for the log, in one piece (dropped, not blocking,
+        if the queue is ever full)."""
+        batch = list(records)
+        if batch:
             try:
-                self._queue.put_nowait(r)
+                self._queue.put_nowait(batch)
             except queue.Full:
                 return
 
@@ -149,7 +151,7 @@ class FeedbackStore:
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
+            batch = list(first)
             stop = False
             try:
                 while len(batch) < 1000:
@@ -157,7 +159,7 @@ class FeedbackStore:
                     if item is None:
                         stop = True
                         break
-                    batch.append(item)
+                    batch += item
             except queue.Empty:
                 pass
             self._insert_cards(db, batch)
