@@ -296,8 +296,8 @@ def main() -> int:
     levels = [int(x) for x in args.levels.split(",")]
     out: dict[str, Any] = {}
     body_size = 0
-    for workers in (int(x) for x in args.workers.split(",")):
-        bench = Bench(args, workers)
+    for n in (int(x) for x in args.workers.split(",")):
+        bench = Bench(args, n)
         body_size = len(bench.pv_body())
         try:
             if not bench.start():
@@ -307,7 +307,7 @@ def main() -> int:
             if problem:
                 print(problem, file=sys.stderr)
                 return 1
-            out[str(workers)] = bench.run(levels)
+            out[str(n)] = bench.run(levels)
         finally:
             bench.stop()
     print(
