@@ -45,6 +45,7 @@ from visitation.service._auth import (
 )
 from visitation.service._cards import CardOptions, Hook, cards
 from visitation.service._config import ServiceConfig
+from visitation.service._draft import service_mapping, with_drafts
 from visitation.service._models import (
     CdsRequest,
     Feedback,
@@ -181,6 +182,7 @@ class _App:
             replay = MemoryReplayCache(config.auth.replay_cache_size)
         self.verifier = Verifier(config.auth, replay, http=self.http)
         self.services = {s.id: s for s in SERVICES}
+        self.mapping = service_mapping(config.orders)
         self.base = config.public_base
         self.ruleset_url = config.ruleset_url or (self.base + "/rulesets/{family}/{version}")
         self.openapi = openapi(
@@ -281,9 +283,11 @@ def _lang(req: CdsRequest, default: str) -> str:
 
 def _order_pathways(
     ctx: OrderSignContext, selections: list[str] | None, orders: dict[str, str]
-) -> list[str]:
-    """The pathways the draft ServiceRequests are referrals for, in order, once each."""
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The pathways the draft ServiceRequests are referrals for, in order, once each, and
+    those drafts."""
     out: list[str] = []
+    drafts: list[dict[str, Any]] = []
     for k, entry in enumerate(ctx.draftOrders.get("entry", [])):
         res = entry.get("resource")
         if not isinstance(res, dict) or res.get("resourceType") != "ServiceRequest":
@@ -322,12 +326,15 @@ def _order_pathways(
                     {"pointer": pointer + "/coding", "detail": "coding is an array of Codings"}
                 ],
             )
-        for c in codings:
-            if isinstance(c, dict):
-                pathway = orders.get(f"{c.get('system')}|{c.get('code')}")
-                if pathway is not None and pathway not in out:
-                    out.append(pathway)
-    return out
+        found = [
+            orders[key]
+            for c in codings
+            if isinstance(c, dict) and (key := f"{c.get('system')}|{c.get('code')}") in orders
+        ]
+        if found:
+            drafts.append(res)
+        out += [p for p in dict.fromkeys(found) if p not in out]
+    return out, drafts
 
 
 def _fhir_problem(exc: vfhir.FhirInputError) -> Problem:
@@ -443,15 +450,21 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         pathways: list[str] | None = None
         if isinstance(ctx, OrderSignContext):
             selections = ctx.selections if isinstance(ctx, OrderSelectContext) else None
-            pathways = _order_pathways(ctx, selections, config.orders)
+            pathways, drafts = _order_pathways(ctx, selections, config.orders)
             if not pathways:
                 return JSONResponse({"cards": []})
         day = state.clock()
         present = {k: v for k, v in data_in.items() if v is not None}
         if not present:
             present = {"patient": {"resourceType": "Patient", "id": ctx.patientId}}
+        if pathways is not None:  # the draft referral is the referral under decision
+            present = with_drafts(
+                present, drafts, state.mapping.referral_codes, state.mapping.received_extension
+            )
         try:
-            extraction = vfhir.facts_from_bundle(present, on=day, name="prefetch")
+            extraction = vfhir.facts_from_bundle(
+                present, on=day, mapping=state.mapping, name="prefetch"
+            )
         except vfhir.FhirInputError as exc:
             raise _fhir_problem(exc) from None
         out: list[dict[str, Any]] = []
