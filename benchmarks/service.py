@@ -185,6 +185,7 @@ class Bench:
         )
         self.pf = prefetch(args.noise)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.serial = 0
 
     def start(self) -> bool:
         self.log = (self.tmp / "service.log").open("wb")
@@ -235,18 +236,29 @@ class Bench:
         if name == "trivial+jwt":
             return [_request("GET", "/cds-services", None, self.token("/cds-services"))
                     for _ in range(n)]  # fmt: skip
-        return [_request("POST", PV, self.pv_body(), self.token(PV)) for _ in range(n)]
+        if name == "pv-repeated":
+            return [_request("POST", PV, self.pv_body(), self.token(PV)) for _ in range(n)]
+        out = []
+        for _ in range(n):  # another patient each time (ids and references renamed)
+            self.serial += 1
+            body = self.pv_body().replace(b"karen-1", f"pt-{self.serial:06d}".encode())
+            out.append(_request("POST", PV, body, self.token(PV)))
+        return out
 
     def check(self) -> str | None:
-        got = httpx.post(
-            self.base + PV,
-            content=self.pv_body(),
-            timeout=30,
-            headers={"Authorization": f"Bearer {self.token(PV)}",
-                     "Content-Type": "application/json"},
-        )  # fmt: skip
-        if got.status_code != 200 or len(got.json()["cards"]) != 4:
-            return f"patient-view check failed: {got.status_code} {got.text[:300]}"
+        """One answer of each patient-view case: 200 and four cards, or what went wrong."""
+        for name in ("pv-repeated", "pv-distinct"):
+            raw = self.requests(name, 1)[0]
+            head, _, body = raw.partition(b"\r\n\r\n")
+            token = head.split(b"Bearer ", 1)[1].split(b"\r\n", 1)[0].decode()
+            got = httpx.post(
+                self.base + PV,
+                content=body,
+                timeout=30,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            if got.status_code != 200 or len(got.json()["cards"]) != 4:
+                return f"{name} check failed: {got.status_code} {got.text[:300]}"
         return None
 
     def run(self, levels: list[int]) -> dict[str, Any]:
@@ -276,7 +288,7 @@ class Bench:
         return results
 
 
-CASES = ("trivial", "trivial+jwt", "patient-view")
+CASES = ("trivial", "trivial+jwt", "pv-distinct", "pv-repeated")
 
 
 def main() -> int:
@@ -333,13 +345,15 @@ def main() -> int:
                     f"{r['client_cpu_ms']:>8}"
                 )
         if 8 in levels:
-            pv8 = results["patient-view@8"]
+            pv8, rep8 = results["pv-distinct@8"], results["pv-repeated@8"]
             print(
-                f"{workers} worker(s): p99 ≤ 25 ms at 8 clients: {pv8['p99_ms']} ms "
-                f"({'met' if pv8['p99_ms'] <= 25 else 'not met'}); throughput ≥ 50 % of "
-                f"trivial: {pv8['ratio_to_trivial']:.0%} "
-                f"({'met' if pv8['ratio_to_trivial'] >= 0.5 else 'not met'}; "
-                f"{pv8['ratio_to_trivial_jwt']:.0%} of the authenticated trivial endpoint)"
+                f"{workers} worker(s), 8 clients, distinct patients (repeated requests): "
+                f"p99 ≤ 25 ms: {pv8['p99_ms']} ms ({rep8['p99_ms']} ms) "
+                f"{'met' if pv8['p99_ms'] <= 25 else 'not met'}; throughput ≥ 50 % of trivial: "
+                f"{pv8['ratio_to_trivial']:.0%} ({rep8['ratio_to_trivial']:.0%}) "
+                f"{'met' if pv8['ratio_to_trivial'] >= 0.5 else 'not met'}; of the "
+                f"authenticated trivial endpoint: {pv8['ratio_to_trivial_jwt']:.0%} "
+                f"({rep8['ratio_to_trivial_jwt']:.0%})"
             )
     if args.json:
         Path(args.json).write_text(
