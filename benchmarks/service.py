@@ -1,25 +1,33 @@
-"""Load test of the CDS Hooks service on loopback: patient-view against the trivial endpoint.
+"""Load test of the CDS Hooks service on loopback: patient-view against trivial endpoints.
 
-    python benchmarks/service.py [--requests 600] [--duration 20] [--quick] [--json PATH]
+    python benchmarks/service.py [--requests 600] [--duration 20] [--workers 1,2]
+                                 [--levels 1,8,32] [--quick] [--json PATH]
 
-Starts ``visitation serve`` (one uvicorn process, JWT authentication on, ES384) on
-127.0.0.1 on a free port and drives it with a lean asyncio HTTP/1.1 keep-alive client at
-1, 8 and 32 concurrent clients. Each level sends a fixed number of requests and stops
-early at a time limit, so the run stops by itself. Timed, per level:
+For each worker count, starts ``visitation serve`` (JWT authentication on, ES384) on
+127.0.0.1 on a free port, in a process of its own, and drives it from this process with
+a lean asyncio HTTP/1.1 keep-alive client (prepared request bytes, no client library in
+the timed path) at 1, 8 and 32 concurrent clients. Each case sends a fixed number of
+requests and stops early at a time limit, so the run stops by itself. The cases:
 
-- ``patient-view``: ``POST /cds-services/visitation-patient-view`` with a realistic
-  prefetch (the test patient's 21 resources plus ``--noise`` vital-sign Observations,
-  split into the discovery's prefetch keys), a fresh signed JWT each (signed before the
-  clock starts), two rule sets, four cards back;
-- ``trivial``: ``GET /healthz`` on the same server (the framework's floor).
+- ``trivial``: ``GET /healthz`` (no authentication: the framework's floor);
+- ``trivial+jwt``: ``GET /cds-services`` with a fresh signed JWT (the floor with the
+  same authentication as a hook call);
+- ``pv-distinct``: ``POST /cds-services/visitation-patient-view``, every request another
+  patient (the test patient's 21 resources plus ``--noise`` vital-sign Observations, the
+  ids and references renamed per request: no answer cache hit), a fresh JWT each; two
+  rule sets, four cards back;
+- ``pv-repeated``: the same patient-view request again and again (fresh JWT and
+  ``hookInstance`` each): what the answer cache gives a chart opened repeatedly.
 
-Printed: requests, p50 and p99 latency (ms), throughput (requests/s), and the ratio of
-patient-view's throughput to the trivial endpoint's. Before timing, one patient-view
-answer is checked (200, four cards); otherwise the run exits 1.
+Tokens and bodies are made before the clock starts. Printed per case: requests, p50 and
+p99 latency (ms), throughput (requests/s), its ratio to both floors, and the CPU seconds
+per request of the server processes (from /proc, workers included) and of this client.
+Before timing, one answer of each patient-view case is checked (200, four cards);
+otherwise the run exits 1.
 
 Targets (issue 12): p99 ≤ 25 ms at 8 concurrent clients on a 2-core machine, and
-patient-view throughput ≥ 50 % of the trivial endpoint's. The client shares the machine's
-cores with the server; results are for loopback only.
+patient-view throughput ≥ 50 % of the trivial endpoint's (judged on ``pv-distinct``).
+The client shares the machine's cores with the server; results are for loopback only.
 """
 
 from __future__ import annotations
