@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 import time
 import uuid
 from collections import OrderedDict
@@ -73,18 +72,23 @@ def answer_of(body: bytes, cards: Sequence[dict[str, Any]], records: list[CardRe
     index = {u: k for k, u in enumerate(ids)}
     if not ids:
         return Answer((body,), (), 0, ())
-    pattern = re.compile(b"|".join(re.escape(u.encode()) for u in ids))
+    found: list[tuple[int, int]] = []  # (offset, slot) of every occurrence of every uuid
+    for slot, u in enumerate(ids):
+        needle = u.encode()
+        at = body.find(needle)
+        while at >= 0:
+            found.append((at, slot))
+            at = body.find(needle, at + len(needle))
+    found.sort()
     pieces: list[bytes] = []
-    slots: list[int] = []
     at = 0
-    for m in pattern.finditer(body):
-        pieces += [body[at : m.start()], b""]
-        slots.append(index[m.group().decode()])
-        at = m.end()
+    for offset, slot in found:
+        pieces += [body[at:offset], b""]
+        at = offset + len(ids[slot])
     pieces.append(body[at:])
     return Answer(
         tuple(pieces),
-        tuple(slots),
+        tuple(slot for _, slot in found),
         len(ids),
         tuple((index[r.uuid], r) for r in records if r.uuid in index),
     )

@@ -15,7 +15,7 @@ last fraction of a second of it, which only leaves a later feedback entry unattr
 
 from __future__ import annotations
 
-import queue
+import collections
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -90,7 +90,8 @@ class FeedbackStore:
         self._db = _connect(path)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._queue: queue.Queue[list[CardRecord] | None] = queue.Queue(maxsize=20_000)
+        self._pending: collections.deque[list[CardRecord]] = collections.deque()
+        self._stop = threading.Event()
         self._writer = threading.Thread(target=self._write_cards, name="card-log", daemon=True)
         self._writer.start()
 
@@ -136,35 +137,31 @@ class FeedbackStore:
     # -- the card log: written behind -------------------------------------------------
     def log_cards(self, records: Iterable[CardRecord]) -> None:
         """Queue the cards of one answer for the log, in one piece (dropped, not blocking,
-        if the queue is ever full)."""
+        if 20,000 answers are ever waiting). No thread is woken: the writer looks every
+        0.2 s, so an answer costs an append, not a thread switch."""
         batch = list(records)
-        if batch:
-            try:
-                self._queue.put_nowait(batch)
-            except queue.Full:
-                return
+        if batch and len(self._pending) < 20_000:
+            self._pending.append(batch)
+
+    def _drain(self) -> list[CardRecord]:
+        batch: list[CardRecord] = []
+        while self._pending:
+            batch += self._pending.popleft()
+        return batch
 
     def _write_cards(self) -> None:
         db = _connect(self.path)
         db.execute("PRAGMA synchronous=NORMAL")
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = list(first)
-            stop = False
-            try:
-                while len(batch) < 1000:
-                    item = self._queue.get(timeout=0.2)
-                    if item is None:
-                        stop = True
-                        break
-                    batch += item
-            except queue.Empty:
-                pass
-            self._insert_cards(db, batch)
-            if stop:
-                return
+        try:
+            while not self._stop.wait(0.2):
+                batch = self._drain()
+                if batch:
+                    self._insert_cards(db, batch)
+            batch = self._drain()  # what came before the stop
+            if batch:
+                self._insert_cards(db, batch)
+        finally:
+            db.close()
 
     @staticmethod
     def _insert_cards(db: sqlite3.Connection, batch: list[CardRecord]) -> None:
@@ -193,7 +190,7 @@ class FeedbackStore:
 
     def close(self) -> None:
         """Write the queued cards and close."""
-        self._queue.put(None)
+        self._stop.set()
         self._writer.join(timeout=10)
         with self._lock:
             self._db.close()
