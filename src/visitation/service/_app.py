@@ -12,6 +12,7 @@ trace; the log has one line per request (method, route, status, time) and never 
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import json
 import logging
@@ -596,6 +597,11 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
+        # what is loaded by now (rule sets, programs, modules) lives as long as the process:
+        # out of the collector's sight, a full collection no longer walks it on every few
+        # requests (each request's parsed JSON makes thousands of short-lived objects)
+        gc.collect()
+        gc.freeze()
         yield
         await state.http.aclose()
         state.store.close()
