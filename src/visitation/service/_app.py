@@ -452,6 +452,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
                 ],
             )
         pathways: list[str] | None = None
+        drafts: list[dict[str, Any]] = []
         if isinstance(ctx, OrderSignContext):
             selections = ctx.selections if isinstance(ctx, OrderSelectContext) else None
             pathways, drafts = _order_pathways(ctx, selections, config.orders)
