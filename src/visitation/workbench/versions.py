@@ -27,9 +27,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from visitation import Code, Diagnostic, Library, RuleSet, content_hash
-from visitation._yaml import YamlDocument, load_yaml
-from visitation.errors import RuleFileError, UnknownRuleSet
+from visitation import (
+    Code,
+    Diagnostic,
+    Library,
+    RuleFileError,
+    RuleSet,
+    UnknownRuleSet,
+    YamlDocument,
+    content_hash,
+    load_yaml,
+)
 from visitation.workbench.diff import ItemChange, RuleSetDiff, compare, rank, step
 
 __all__ = [
