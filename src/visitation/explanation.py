@@ -79,8 +79,8 @@ class Explainer:
     """Prepared once per compiled rule set and language choice; see the module docstring."""
 
     __slots__ = (
-        "_header", "_results", "indicators", "langs", "memo", "pathways", "program", "rules",
-        "source",
+        "_header", "_results", "_title", "indicators", "langs", "memo", "pathways", "program",
+        "rules", "source",
     )  # fmt: skip
 
     def __init__(self, program: CompiledRuleSet, lang: str | None, *, memo: bool = False) -> None:
@@ -117,6 +117,8 @@ class Explainer:
             "effective_from": rs.effective_from,
             "effective_until": rs.effective_until,
         }
+        self._title = {k: rs.title[k] for k in langs}
+        """The rule set's title in the chosen languages (each Assessment gets a copy)."""
         self._header = {name: header.get(name) for name in _ORDER[Assessment]}
         """The Assessment's fields in the model's order, those of the patient unset."""
 
@@ -125,11 +127,10 @@ class Explainer:
         validated Patient (:func:`visitation.facts_of`), ``core`` what evaluation recorded."""
         statuses = core.statuses
         fields = self._header.copy()
-        rs = self.program.ruleset
-        fields["title"] = {k: rs.title[k] for k in self.langs}
+        fields["title"] = self._title.copy()
         fields["languages"] = list(self.langs)
         fields["evaluated_on"] = on
-        fields["in_force"] = rs.in_force_on(on)
+        fields["in_force"] = self.program.ruleset.in_force_on(on)
         fields["pathways"] = [
             p.result(statuses, v, m)
             for p, v, m in zip(self.pathways, core.verdicts, core.missing, strict=True)
