@@ -8,9 +8,12 @@ filled in by :func:`visitation.explain.format_value`), the evidence (recorded fa
 used, as JSON values) and, when unknown, its missing facts; per pathway its verdict,
 blocking rules and missing facts.
 
-An :class:`Explainer` is built once per compiled rule set and language choice: titles,
-citations and split templates are prepared then, so that explaining one patient builds
-only what the result holds. With ``memo=True`` (as :class:`visitation.Library` makes
+An :class:`Explainer` is built once per compiled rule set and language choice: per rule
+and status the result's fixed fields (titles, citation, a template without placeholders),
+a formatter per placeholder and the evidence form of each fact are prepared then, and
+each rule's builder is written as straight-line Python (:func:`_write_builders`, as
+:mod:`visitation.compile` writes the core), so that explaining one patient builds only
+what the result holds. With ``memo=True`` (as :class:`visitation.Library` makes
 them) it keeps, per rule, the results of the last :data:`MEMO_SIZE` combinations of the
 values that rule depends on: a result is a pure function of exactly those values (and of
 the date, for a rule that depends on it), so a memoised result equals a fresh one, and
@@ -143,11 +146,6 @@ class Explainer:
         else:
             fields["rules"], fields["indicators"] = self._results(facts, on, statuses)
         return _made(Assessment, fields)
-
-
-def _construct(cls: type[M], values: dict[str, Any]) -> M:
-    """A result model from values this module made to fit it (see :func:`_made`)."""
-    return _made(cls, {name: values[name] for name in _ORDER[cls]})  # serialising order
 
 
 def _made(cls: type[M], fields: dict[str, Any]) -> M:
