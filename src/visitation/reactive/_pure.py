@@ -60,10 +60,10 @@ class _Plan:
         self.date_inputs = frozenset(name for _, inputs in dated for name in inputs)
         """The facts whose being recorded decides which rules a new date reaches."""
 
-    def on_date(self, recorded: Mapping[str, Any]) -> tuple[int, ...]:
-        """The rules a new evaluation date reaches, for these recorded facts."""
-        keys = recorded.keys()
-        return tuple(i for i, inputs in self.dated if not keys.isdisjoint(inputs))
+    def on_date(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
+        """The rules a new evaluation date reaches, for these facts (the rules with a date
+        input recorded)."""
+        return tuple(i for i, inputs in self.dated if any(facts[n] is not None for n in inputs))
 
 
 @dataclass(slots=True)
@@ -114,7 +114,7 @@ class PureWatcher(Watcher):
             list(core.verdicts),
             [sum(statuses[i] is False for i in r) for r in required],
             [sum(statuses[i] is None for i in r) for r in required],
-            plan.on_date(live.recorded),
+            plan.on_date(live.patient.__dict__),
         )
         return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(core.verdicts)]
 
@@ -134,7 +134,7 @@ class PureWatcher(Watcher):
         assert plan is not None
         by_fact = plan.by_fact
         if not plan.date_inputs.isdisjoint(changed):
-            state.on_date = plan.on_date(live.recorded)
+            state.on_date = plan.on_date(live.patient.__dict__)
         # the rules whose date inputs are recorded see a new evaluation date
         on_date = state.on_date if dated else ()
         todo: Iterable[int]
