@@ -583,6 +583,7 @@ def targets(
         ("core ≥ 5× zen", by["core"].per_s / zen_s, 5.0),
         ("core ≥ ⅓ floor", by["core"].per_s / floor_s, 1 / 3),
         ("assessment ≥ 1× zen", by["assessment"].per_s / zen_s, 1.0),
+        ("assessment_cold ≥ ½ zen", by["assessment_cold"].per_s / zen_s, 0.5),
         ("validated_core ≥ 1.5× zen", by["validated_core"].per_s / zen_s, 1.5),
         ("validated_core ≥ 100k patients/s", by["validated_core"].per_s / 100_000, 1.0),
         *(

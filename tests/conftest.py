@@ -22,7 +22,12 @@ settings.register_profile("thorough", parent=settings.get_profile("dev"), max_ex
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-SERVER_GROUPS = {"spark": "spark", "postgres_server": "postgres", "cds_server": "cds-service"}
+SERVER_GROUPS = {
+    "spark": "spark",
+    "postgres_server": "postgres",
+    "cds_server": "cds-service",
+    "two_workers": "cds-workers",
+}
 """Fixtures that start a heavy server once per test process: their tests run in one
 xdist worker (``--dist loadgroup``), so the suite starts each server once."""
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
+import keyword
+import re
+import tokenize
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import visitation
 from visitation import Assessment, Patient
+from visitation._frozen import FrozenList
 from visitation.assessment import PathwayResult, RuleResult
-from visitation.testing import DEFAULT_ON, patients
+from visitation.explanation import _HELPERS, _evidence_value, _to_json
+from visitation.facts import FACTS
+from visitation.testing import DEFAULT_ON, fact_values, patients
 
 ON = DEFAULT_ON
 PROGRAMS = [visitation.resolve(info.key, ON) for info in visitation.list_rulesets()]
@@ -61,3 +70,44 @@ def test_an_explainer_refuses_a_language_the_file_lacks() -> None:
     """Asking for a language the rule file does not declare names the ones it does."""
     with pytest.raises(ValueError, match="no language 'sv'"):
         visitation.Explainer(PROGRAMS[0], "sv")
+
+
+_GENERATED = re.compile(r"(_c|t|build_)\d+")
+_STRUCTURE = {
+    "facts", "on", "truth", "statuses", "get", "d", "e", "v", "w", "r", "copy", "results",
+    *_HELPERS,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.ruleset.key)
+def test_the_generated_builders_hold_no_values(program: visitation.CompiledRuleSet) -> None:
+    """The rules' generated builders are structure only: no string, no number, no name
+    but Python keywords, made-up names, constants and the helpers the stage provides."""
+    for lang in (None, *program.ruleset.languages):
+        source = visitation.Explainer(program, lang).source
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            assert token.type not in (tokenize.STRING, tokenize.NUMBER), token.string
+            if token.type == tokenize.NAME:
+                name = token.string
+                assert (
+                    keyword.iskeyword(name) or name in _STRUCTURE or _GENERATED.fullmatch(name)
+                ), name
+
+
+@settings(max_examples=200)
+@given(name=st.sampled_from(sorted(FACTS)), data=st.data())
+def test_evidence_is_the_json_form_of_each_value(name: str, data: st.DataObject) -> None:
+    """The evidence prepared for a fact's values is their JSON form (read-only lists), as
+    json_value gives it; for an enum, date, set or score fact also for values of other
+    types (a yes/no, number or text is its own JSON form, as a validated Patient holds it)."""
+    odd = [0, "x", "physical", frozenset({"social"}), frozenset({1}), [1], date(2026, 1, 2)]
+    values = fact_values(name, on=ON, boundary=True)
+    if FACTS[name].kind not in ("bool", "int", "text"):
+        values |= st.sampled_from(odd)
+    value = data.draw(values)
+    to_json = _to_json(name)
+    got = value if to_json is None else to_json(value)
+    want = _evidence_value(value)
+    assert got == want and type(got) is type(want)
+    if isinstance(want, FrozenList):
+        assert [type(v) for v in got] == [type(v) for v in want]

@@ -10,7 +10,7 @@ import pytest
 import visitation
 from visitation.cli import main
 from visitation.load import check_text, parse_ruleset
-from visitation.never_met import MAX_COMBINATIONS
+from visitation.never_met import MAX_COMBINATIONS, MAX_WORK
 
 MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
 LEAF = "{fact: age, at_least: 18}"
@@ -49,8 +49,8 @@ def test_a_search_with_too_many_combinations_gives_up_and_says_so() -> None:
     """Two facts with many distinct literals each, whose candidate values multiply past
     MAX_COMBINATIONS: the never-met search stops at its bound, warns, and the file is
     accepted (the benefit of the doubt)."""
-    n = 100  # about 2n candidates per fact: (2n)² = 40,000 > MAX_COMBINATIONS
-    assert (2 * n) ** 2 > MAX_COMBINATIONS
+    n = 150  # candidates -1 .. n per fact: (n + 2)² = 23,104 > MAX_COMBINATIONS
+    assert (n + 2) ** 2 > MAX_COMBINATIONS
     parts = ", ".join(
         f"{{fact: {fact}, at_least: {i}}}" for fact in ("age", "symptom_count") for i in range(n)
     )
@@ -118,3 +118,39 @@ def test_a_definition_that_is_only_a_use_keeps_its_own_missing_facts() -> None:
     assert ruleset is not None, [str(d) for d in diagnostics]
     program = visitation.compile_ruleset(ruleset)
     assert program.rules[0].missing({}, date(2026, 1, 1)) == ["age"]
+
+
+def _never_met_rule(i: int) -> str:
+    """A rule over eleven yes/no facts that no combination meets: its search tries all
+    2,048 combinations of 62 leaves (about 127,000 leaf evaluations)."""
+    facts = [
+        "life_threatening", "incurable", "workup_complete", "sq1_not_surprised",
+        "complex_by_clinician", "relieved_at_basic", "informed_incurable",
+        "informed_palliative_aim", "informed_palliative_only", "informed_alternatives",
+    ]  # fmt: skip
+    leaves = [f"{{fact: {facts[k % 10]}, is: {'true' if k % 2 else 'false'}}}" for k in range(60)]
+    leaves += ["{fact: consent_referral, is: true}", "{fact: consent_referral, is: false}"]
+    return (
+        f"  - id: hospice.never-{i}\n    group: hospice\n"
+        f"    title: {{da: Aldrig {i}, en: Never {i}}}\n"
+        f"    when: {{all: [{', '.join(leaves)}]}}\n"
+        '    explain: {met: {da: "Ja.", en: "Yes."}, not_met: {da: "Nej.", en: "No."},'
+        ' unknown: {da: "Ukendt.", en: "Unknown."}}\n'
+        "    source: {ref: s1, section: '1'}\n    provenance: inferred\n    rationale: test\n"
+    )
+
+
+def test_the_search_budget_is_shared_by_the_rules_of_a_file() -> None:
+    """Fuzz seed 1002670 (an ``all`` of 1,001 leaves took 2.1 s to check): the never-met
+    searches of one file spend one budget of MAX_WORK leaf evaluations together, so many
+    costly rules cannot add up past it; the rules it does not reach are search-bounded,
+    the ones it reaches are still judged."""
+    rules = "".join(_never_met_rule(i) for i in range(4))
+    text = MINIMAL.replace("changes:\n", rules + "changes:\n")
+    by_rule: dict[str, list[str]] = {}
+    for d in check_text(text, path="r.yaml"):
+        if d.code in ("never-met", "search-bounded"):
+            by_rule.setdefault(d.message.split("'")[1], []).append(d.code)
+    assert by_rule["hospice.never-0"] == ["never-met"]
+    assert by_rule["hospice.never-3"] == ["search-bounded"]
+    assert 2_048 * 62 * 2 < MAX_WORK * 2 < 2_048 * 62 * 4  # two are searched, not all four

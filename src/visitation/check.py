@@ -18,7 +18,7 @@ from visitation._yaml import YamlDocument
 from visitation.conditions import Loc, leaves, walk
 from visitation.errors import Code, Diagnostic, Related, RuleFileError, did_you_mean, suggest
 from visitation.facts import RULE_FACTS, FactKind
-from visitation.never_met import search
+from visitation.never_met import Budget, search
 from visitation.operators import literal_problem, operators_for
 from visitation.ruleset import (
     PLACEHOLDER,
@@ -121,9 +121,10 @@ def check_ruleset(rs: RuleSet, doc: YamlDocument) -> list[Diagnostic]:
                     warning=True,
                 )
     if not any(d.code in _STRUCTURAL for d in c.out):
+        budget = Budget()  # one for the whole file: its searches together are bounded
         for section in ("rules", "indicators"):
             for i, rule in enumerate(getattr(rs, section)):
-                found = search(rule.when, rs.definitions)
+                found = search(rule.when, rs.definitions, budget)
                 if found.bounded:
                     c.report(
                         Code.SEARCH_BOUNDED,

@@ -4,17 +4,18 @@
 ``yes``/``no``, "not recorded", vocabulary words, ISO dates, lists joined by commas, ``–``
 for an empty set or list. Explanation placeholders (``{fact}``) and the renderers'
 evidence lines both use it; it takes Python values (enum members, sets, dates) and their
-JSON forms (code strings, lists, ISO strings) alike.
+JSON forms (code strings, lists, ISO strings) alike. :func:`formatter` prepares the same
+formatting for the values of one fact, once, for the explanation stage's templates.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-__all__ = ["LABELS", "format_value"]
+__all__ = ["LABELS", "format_value", "formatter"]
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "da": {
@@ -70,3 +71,61 @@ def format_value(value: Any, lang: str) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v, lang) for v in value)
     return str(value)
+
+
+def formatter(
+    kind: str | None, enum_type: type[enum.Enum] | None, lang: str
+) -> Callable[[Any], str]:
+    """:func:`format_value` in ``lang`` for the values of a fact of ``kind`` (``enum_type``:
+    its members, or its elements' for a set), prepared once: the words are looked up
+    beforehand, and a value of any other type goes to :func:`format_value`, so the text is
+    always the one :func:`format_value` gives (``tests/test_explain.py`` checks it)."""
+    none = _word("none", lang)
+    words: dict[Any, str] = {m: _word(str(m.value), lang) for m in enum_type or ()}
+    if kind == "bool":
+        yes, no = _word("true", lang), _word("false", lang)
+
+        def truth(value: Any) -> str:
+            if value is True:
+                return yes
+            if value is False:
+                return no
+            return none if value is None else format_value(value, lang)
+
+        return truth
+    scalars: dict[str, tuple[type[Any] | None, Callable[[Any], str]]] = {
+        "int": (int, str),
+        "text": (str, str),
+        "date": (date, date.isoformat),
+        "enum": (enum_type, words.__getitem__),
+    }
+    if kind in scalars:
+        exact, as_text = scalars[kind]
+
+        def scalar(value: Any) -> str:
+            if type(value) is exact:
+                return as_text(value)
+            return none if value is None else format_value(value, lang)
+
+        return scalar
+    if kind == "set" and enum_type is not None:
+
+        def members(value: Any) -> str:
+            if type(value) is frozenset and value:
+                texts = [words[v] for v in value if type(v) is enum_type]
+                if len(texts) == len(value):
+                    return ", ".join(sorted(texts))
+            return format_value(value, lang)
+
+        return members
+    if kind == "set":
+
+        def texts(value: Any) -> str:
+            if type(value) is frozenset and value:
+                plain = [v for v in value if type(v) is str]
+                if len(plain) == len(value):
+                    return ", ".join(sorted(plain))
+            return format_value(value, lang)
+
+        return texts
+    return lambda value: format_value(value, lang)

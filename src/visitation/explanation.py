@@ -8,9 +8,12 @@ filled in by :func:`visitation.explain.format_value`), the evidence (recorded fa
 used, as JSON values) and, when unknown, its missing facts; per pathway its verdict,
 blocking rules and missing facts.
 
-An :class:`Explainer` is built once per compiled rule set and language choice: titles,
-citations and split templates are prepared then, so that explaining one patient builds
-only what the result holds. With ``memo=True`` (as :class:`visitation.Library` makes
+An :class:`Explainer` is built once per compiled rule set and language choice: per rule
+and status the result's fixed fields (titles, citation, a template without placeholders),
+a formatter per placeholder and the evidence form of each fact are prepared then, and
+each rule's builder is written as straight-line Python (:func:`_write_builders`, as
+:mod:`visitation.compile` writes the core), so that explaining one patient builds only
+what the result holds. With ``memo=True`` (as :class:`visitation.Library` makes
 them) it keeps, per rule, the results of the last :data:`MEMO_SIZE` combinations of the
 values that rule depends on: a result is a pure function of exactly those values (and of
 the date, for a rule that depends on it), so a memoised result equals a fresh one, and
@@ -40,7 +43,7 @@ from visitation.assessment import (
 )
 from visitation.compile import CompiledRule, CompiledRuleSet, CoreResult
 from visitation.conditions import leaves
-from visitation.explain import format_value
+from visitation.explain import formatter
 from visitation.facts import DERIVATIONS, FACTS
 from visitation.logic import Facts, Truth, fact_value, json_value, kleene_all
 from visitation.ruleset import PLACEHOLDER, Rule, Source, per_language
@@ -78,7 +81,10 @@ def explain(
 class Explainer:
     """Prepared once per compiled rule set and language choice; see the module docstring."""
 
-    __slots__ = ("_header", "indicators", "langs", "pathways", "program", "rules")
+    __slots__ = (
+        "_header", "_results", "_title", "indicators", "langs", "memo", "pathways", "program",
+        "rules", "source",
+    )  # fmt: skip
 
     def __init__(self, program: CompiledRuleSet, lang: str | None, *, memo: bool = False) -> None:
         rs = program.ruleset
@@ -89,6 +95,7 @@ class Explainer:
         langs = [lang] if lang is not None else list(rs.languages)
         self.program = program
         self.langs = langs
+        self.memo = memo
         sources = {s.id: s for s in rs.sources}
         self.rules = tuple(
             _RuleExplainer(r, rs.definitions, sources, langs, memo) for r in program.rules
@@ -96,50 +103,53 @@ class Explainer:
         self.indicators = tuple(
             _RuleExplainer(r, rs.definitions, sources, langs, memo) for r in program.indicators
         )
+        self.source, self._results = _write_builders(self.rules, self.indicators, rs.key)
+        """The generated text of the rules' builders (for reading and debugging)."""
         self.pathways = tuple(
             _PathwayExplainer(pid, required, documents, program, langs, memo)
             for (pid, required), documents in zip(
                 program.pathways, program.documentation, strict=True
             )
         )
-        self._header: dict[str, Any] = {
+        header: dict[str, Any] = {
             "family": rs.family,
             "version": rs.version,
             "status": rs.status,
-            "title": {k: rs.title[k] for k in langs},
             "content_hash": program.content_hash,
             "evaluator": EVALUATOR,
             "effective_from": rs.effective_from,
             "effective_until": rs.effective_until,
-            "languages": langs,
         }
+        self._title = {k: rs.title[k] for k in langs}
+        """The rule set's title in the chosen languages (each Assessment gets a copy)."""
+        self._header = {name: header.get(name) for name in _ORDER[Assessment]}
+        """The Assessment's fields in the model's order, those of the patient unset."""
 
     def assess(self, facts: Facts, on: date, core: CoreResult) -> Assessment:
         """The Assessment of one patient: ``facts`` is the complete fact mapping of a
         validated Patient (:func:`visitation.facts_of`), ``core`` what evaluation recorded."""
         statuses = core.statuses
-        return _construct(
-            Assessment,
-            {
-                **self._header,
-                "title": dict(self._header["title"]),
-                "languages": list(self.langs),
-                "evaluated_on": on,
-                "in_force": self.program.ruleset.in_force_on(on),
-                "pathways": [
-                    p.result(statuses, v, m)
-                    for p, v, m in zip(self.pathways, core.verdicts, core.missing, strict=True)
-                ],
-                "rules": [
-                    r.result(facts, on, t) for r, t in zip(self.rules, statuses, strict=True)
-                ],
-                "indicators": [r.result(facts, on, None, test=True) for r in self.indicators],
-            },
-        )
+        fields = self._header.copy()
+        fields["title"] = self._title.copy()
+        fields["languages"] = list(self.langs)
+        fields["evaluated_on"] = on
+        fields["in_force"] = self.program.ruleset.in_force_on(on)
+        fields["pathways"] = [
+            p.result(statuses, v, m)
+            for p, v, m in zip(self.pathways, core.verdicts, core.missing, strict=True)
+        ]
+        if self.memo:
+            fields["rules"] = [
+                r.result(facts, on, t) for r, t in zip(self.rules, statuses, strict=True)
+            ]
+            fields["indicators"] = [r.result(facts, on, None, test=True) for r in self.indicators]
+        else:
+            fields["rules"], fields["indicators"] = self._results(facts, on, statuses)
+        return _made(Assessment, fields)
 
 
-def _construct(cls: type[M], values: dict[str, Any]) -> M:
-    """A result model from values this module made to fit it, without a validation pass.
+def _made(cls: type[M], fields: dict[str, Any]) -> M:
+    """A result model from its fields, in the model's order, without a validation pass.
 
     Every field is given, in the model's own types (read-only containers where the model
     makes them), so the object is the one validation would make: the same fields, equal,
@@ -147,15 +157,20 @@ def _construct(cls: type[M], values: dict[str, Any]) -> M:
     result, so this cannot drift from the models. (pydantic's ``model_construct`` does the
     same with more generality and took most of the explanation's time.)
     """
-    model = cls.__new__(cls)
-    _set(model, "__dict__", {name: values[name] for name in _ORDER[cls]})  # serialising order
-    _set(model, "__pydantic_fields_set__", _FIELDS[cls])
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    model = _new(cls)
+    _set_dict(model, fields)
+    _set_fields_set(model, _FIELDS[cls])
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
-_set = object.__setattr__
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+"""The instance's slots, set as ``object.__setattr__`` would set them, in fewer steps."""
 
 
 _ORDER: Final[Mapping[type[BaseModel], tuple[str, ...]]] = {
@@ -188,10 +203,18 @@ def _key_getter(names: Sequence[str]) -> Callable[[Facts], tuple[Any, ...]]:
 
 
 class _RuleExplainer:
-    """One rule's RuleResult from the values of the facts it depends on."""
+    """One rule's RuleResult from the values of the facts it depends on.
+
+    Prepared once: per status the result's fields that are the same for every patient,
+    in the model's order (:attr:`bases`), the split templates of its explanations, and
+    per fact the rule refers to how its value becomes evidence (:func:`_to_json`). From
+    these :func:`_write_builders` writes the rule's ``build(facts, on, truth)``, which
+    builds only what the result holds for a patient: the explanation when its template
+    has placeholders, the evidence and, when unknown, the missing facts.
+    """
 
     __slots__ = (
-        "_evidence", "_fixed", "_rule", "_static", "_templates", "dated", "key", "memo", "names",
+        "bases", "build", "dated", "evidence", "key", "memo", "names", "rule", "templates",
     )  # fmt: skip
 
     def __init__(
@@ -214,7 +237,7 @@ class _RuleExplainer:
         for d in derived:  # a derived fact reads its inputs (and perhaps the date)
             names.extend(i for i in d.inputs if i not in names)
         names = [n for n in names if n in FACTS]  # a derived-only fact is read via its inputs
-        self._rule = rule
+        self.rule = rule
         self.names = tuple(names)
         self.key = _key_getter(self.names)
         self.memo: dict[Any, RuleResult] | None = {} if memo else None
@@ -224,7 +247,7 @@ class _RuleExplainer:
             or any(leaf.operator == "within_days" for leaf in leaves(r.when, definitions))
         )
         """Whether the result depends on the evaluation date, which then joins the key."""
-        self._fixed: dict[str, Any] = {
+        fixed: dict[str, Any] = {
             "id": r.id,
             "group": r.group,
             "title": FrozenDict({k: r.title[k] for k in langs}),
@@ -233,94 +256,55 @@ class _RuleExplainer:
             "rationale": None
             if r.rationale is None
             else FrozenDict(per_language(r.rationale, langs)),
+            "missing": _NO_MISSING,
         }
-        self._templates = {
-            truth: [(k, PLACEHOLDER.split(getattr(r.explain, status)[k])) for k in langs]
-            for truth, status in _STATUS.items()
-        }
-        """Truth → [(language, the template split into text, placeholder, text, …)]."""
-        self._evidence = tuple(
+        self.templates: dict[Truth, list[tuple[str, list[str]]] | None] = {}
+        """Truth → [(language, its template split by ``PLACEHOLDER.split``)], or None when
+        no template has a placeholder (the explanation is then in the base)."""
+        self.bases: dict[Truth, dict[str, Any]] = {}
+        """Truth → every field of the result in the model's order (the patient's unset); a
+        fixed explanation is one read-only dict shared by every result."""
+        for truth, status in _STATUS.items():
+            split = [(k, PLACEHOLDER.split(getattr(r.explain, status)[k])) for k in langs]
+            fixed_text = all(len(parts) == 1 for _, parts in split)
+            explanation = FrozenDict({k: p[0] for k, p in split}) if fixed_text else None
+            values = {**fixed, "status": status, "explanation": explanation}
+            self.bases[truth] = {name: values.get(name) for name in _ORDER[RuleResult]}
+            self.templates[truth] = None if fixed_text else split
+        self.evidence = tuple(
             (
                 name,
-                DERIVATIONS[name].inputs if name in DERIVATIONS else (),
-                name in FACTS and FACTS[name].kind in ("bool", "int", "text"),
+                tuple((i, _to_json(i)) for i in DERIVATIONS[name].inputs)
+                if name in DERIVATIONS
+                else (),
+                _to_json(name),
             )
             for name in rule.facts
         )
-        """(fact, inputs when derived, whether its value is already its JSON form)."""
-        self._static: dict[Truth, FrozenDict[str, str] | None] = {
-            truth: (
-                FrozenDict({k: parts[0] for k, parts in split})
-                if all(len(parts) == 1 for _, parts in split)
-                else None
-            )
-            for truth, split in self._templates.items()
-        }
-        """Truth → the explanation when its templates have no placeholders (shared)."""
+        """(fact, its inputs with theirs when derived, how its value becomes evidence: None
+        when the value is its own JSON form), for each fact the rule refers to."""
+        self.build: Callable[[Facts, date, Truth], RuleResult] = _unwritten
+        """``build(facts, on, truth)``: the result; written by :func:`_write_builders`."""
 
     def result(self, facts: Facts, on: date, truth: Truth, *, test: bool = False) -> RuleResult:
         """The result for these facts; ``truth`` is the rule's recorded truth (or, with
         ``test``, computed here: indicators are not part of the verdict pass)."""
         memo = self.memo
         if memo is None:
-            return self._build(facts, on, self._rule.test(facts, on) if test else truth)
+            return self.build(facts, on, self.rule.test(facts, on) if test else truth)
         values = self.key(facts)
         key = (on, values) if self.dated else values
         hit = memo.get(key)
         if hit is None:
-            hit = memo[key] = self._build(facts, on, self._rule.test(facts, on) if test else truth)
+            hit = memo[key] = self.build(facts, on, self.rule.test(facts, on) if test else truth)
             if len(memo) > MEMO_SIZE:
                 with suppress(KeyError, RuntimeError, StopIteration):  # another thread was first
                     del memo[next(iter(memo))]
         return hit
 
-    def _build(self, facts: Facts, on: date, truth: Truth) -> RuleResult:
-        fixed = self._fixed
-        explanation = self._static[truth]
-        if explanation is None:  # the template has placeholders: fill them in
-            explanation = FrozenDict(
-                {k: _fill(parts, facts, on, k) for k, parts in self._templates[truth]}
-            )
-        missing = _NO_MISSING if truth is not None else FrozenList(self._rule.missing(facts, on))
-        model = RuleResult.__new__(RuleResult)
-        _set(  # every field, in the model's order (see _construct)
-            model,
-            "__dict__",
-            {
-                "id": fixed["id"],
-                "group": fixed["group"],
-                "title": fixed["title"],
-                "status": _STATUS[truth],
-                "explanation": explanation,
-                "evidence": self._evidence_of(facts, on),
-                "missing": missing,
-                "source": fixed["source"],
-                "provenance": fixed["provenance"],
-                "rationale": fixed["rationale"],
-            },
-        )
-        _set(model, "__pydantic_fields_set__", _FIELDS[RuleResult])
-        _set(model, "__pydantic_extra__", None)
-        _set(model, "__pydantic_private__", None)
-        return model
 
-    def _evidence_of(self, facts: Facts, on: date) -> FrozenDict[str, Any]:
-        """Recorded facts the rule refers to, as JSON values; a derived fact names its inputs."""
-        evidence: dict[str, Any] = {}
-        get = facts.get
-        for name, inputs, plain in self._evidence:
-            value = get(name)
-            if value is None and inputs:  # derived: computed, and its recorded inputs named
-                value = fact_value(facts, name, on)
-                if value is not None:
-                    evidence[name] = value if plain else _evidence_value(value)
-                for source in inputs:
-                    recorded = get(source)
-                    if recorded is not None:
-                        evidence[source] = _evidence_value(recorded)
-            elif value is not None:
-                evidence[name] = value if plain else _evidence_value(value)
-        return FrozenDict(evidence)
+def _unwritten(facts: Facts, on: date, truth: Truth) -> RuleResult:  # pragma: no cover
+    raise RuntimeError("a rule explainer's build is written by _write_builders")
 
 
 _NO_MISSING: Final = FrozenList[str]()
@@ -332,15 +316,189 @@ def _evidence_value(value: Any) -> Any:
     return FrozenList(out) if isinstance(out, list) else out
 
 
-def _fill(parts: list[str], facts: Facts, on: date, lang: str) -> str:
-    """A template split by ``PLACEHOLDER.split`` with each ``{fact}`` (or ``{on}``) filled in."""
-    if len(parts) == 1:
-        return parts[0]
-    out = parts[:]
-    for i in range(1, len(parts), 2):
-        name = parts[i]
-        out[i] = on.isoformat() if name == "on" else format_value(fact_value(facts, name, on), lang)
-    return "".join(out)
+def _to_json(name: str) -> Callable[[Any], Any] | None:
+    """How a recorded value of fact ``name`` becomes evidence (:func:`_evidence_value`),
+    prepared for the fact's kind; None when the value is its own JSON form. A value of
+    another type than the kind's goes to :func:`_evidence_value`, so the outcome is the
+    same whatever the value."""
+    spec = FACTS.get(name)
+    if spec is None:
+        return _evidence_value
+    if spec.kind in ("bool", "int", "text"):
+        return None
+    enum_type = spec.enum_type
+    codes: dict[Any, Any] = {m: m.value for m in enum_type or ()}
+    if spec.kind == "enum":
+        return lambda v: codes[v] if type(v) is enum_type else _evidence_value(v)
+    if spec.kind == "date":
+        return lambda v: v.isoformat() if type(v) is date else _evidence_value(v)
+    if spec.kind == "set":
+        element: type[Any] = enum_type or str
+        code = codes.__getitem__ if enum_type is not None else _same
+
+        def elements(value: Any) -> Any:
+            if type(value) is frozenset:
+                out = [code(v) for v in value if type(v) is element]
+                if len(out) == len(value):
+                    return FrozenList(sorted(out))
+            return _evidence_value(value)
+
+        return elements
+    return _evidence_value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# The rules' builders: generated code, as the compiled core is
+# --------------------------------------------------------------------------------------
+
+
+def _write_builders(
+    rules: Sequence[_RuleExplainer], indicators: Sequence[_RuleExplainer], key: str
+) -> tuple[str, _Results]:
+    """Write and run each rule's ``build(facts, on, truth)`` and ``results(facts, on,
+    statuses)``, every rule's and indicator's result at once; the generated text too.
+
+    Each builder is straight-line code: copy the base of the status, fill the templates
+    (a placeholder's value read with ``facts.get`` and turned into text by its prepared
+    :func:`visitation.explain.formatter`), collect the evidence fact by fact and make the
+    model as :func:`_made` does. As in :mod:`visitation.compile`, the text holds only
+    structure: made-up names, the names of the helpers below and of constants; every
+    value (fact names, texts, bases, formatters) is a constant in the namespace, never
+    spliced into the text (``tests/test_explanation.py`` checks it). Why generated code:
+    the closures it replaces took about a third longer per patient (docs/performance.md).
+    """
+    w = _Writer()
+    everything = [*rules, *indicators]
+    chunks = [w.builder(i, e) for i, e in enumerate(everything)]
+    chunks.append(w.results(rules, indicators))
+    source = "\n".join(chunks)
+    namespace: dict[str, Any] = {"__builtins__": {}, **_HELPERS, **w.consts}
+    # Safe to run: the text is structure only; the rule file's values are in `namespace`.
+    exec(compile(source, f"<visitation explanation {key}>", "exec"), namespace)
+    for i, e in enumerate(everything):
+        e.build = namespace[f"build_{i}"]
+    return source, namespace["results"]
+
+
+_Results = Callable[[Facts, date, Sequence[Truth]], tuple[list[RuleResult], list[RuleResult]]]
+
+
+_HELPERS: Final[Mapping[str, Any]] = {
+    "_fact_value": fact_value,
+    "_FrozenDict": FrozenDict,
+    "_FrozenList": FrozenList,
+    "_RuleResult": RuleResult,
+    "_FIELDS_SET": _FIELDS[RuleResult],
+    "_new": _new,
+    "_set_dict": _set_dict,
+    "_set_fields_set": _set_fields_set,
+    "_set_extra": _set_extra,
+    "_set_private": _set_private,
+    "_iso": date.isoformat,
+    "_EXPLANATION": "explanation",
+    "_EVIDENCE": "evidence",
+    "_MISSING": "missing",
+}
+"""The names every builder may use beyond its constants (no builtins)."""
+
+
+class _Writer:
+    """Writes the builders' text; every value becomes a constant ``_cN``."""
+
+    def __init__(self) -> None:
+        self.consts: dict[str, Any] = {}
+
+    def const(self, value: Any) -> str:
+        name = f"_c{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def results(self, rules: Sequence[_RuleExplainer], indicators: Sequence[_RuleExplainer]) -> str:
+        """``results(facts, on, statuses)``: the rules' results for their recorded truths,
+        and the indicators' for the truth each tests here."""
+        truths = [f"t{i}" for i in range(len(rules))]
+        built = [f"build_{i}(facts, on, t{i})" for i in range(len(rules))]
+        tested = [
+            f"build_{i}(facts, on, {self.const(e.rule.test)}(facts, on))"
+            for i, e in enumerate(indicators, start=len(rules))
+        ]
+        lines = ["def results(facts, on, statuses):"]
+        if rules:
+            lines.append(f"    ({', '.join(truths)},) = statuses")
+        lines.append(f"    return [{', '.join(built)}], [{', '.join(tested)}]")
+        return "\n".join(lines)
+
+    def builder(self, i: int, e: _RuleExplainer) -> str:
+        lines = [f"def build_{i}(facts, on, truth):", "    get = facts.get"]
+        branches = [("if truth is True:", True), ("elif truth is False:", False), ("else:", None)]
+        for head, truth in branches:
+            lines.append("    " + head)
+            lines.append(f"        d = {self.const(e.bases[truth])}.copy()")
+            split = e.templates[truth]
+            if split is not None:
+                texts = ", ".join(f"{self.const(k)}: {self.text(parts, k)}" for k, parts in split)
+                lines.append(f"        d[_EXPLANATION] = _FrozenDict({{{texts}}})")
+            if truth is None:
+                lines.append(
+                    f"        d[_MISSING] = _FrozenList({self.const(e.rule.missing)}(facts, on))"
+                )
+        lines.append("    e = {}")
+        for name, inputs, to_json in e.evidence:
+            n = self.const(name)
+            lines.append(f"    v = get({n})")
+            if inputs:  # derived: computed when not recorded, and its recorded inputs named
+                lines += [
+                    "    if v is None:",
+                    f"        v = _fact_value(facts, {n}, on)",
+                    "        if v is not None:",
+                    f"            e[{n}] = {self.json('v', to_json)}",
+                ]
+                for source, source_json in inputs:
+                    s = self.const(source)
+                    lines += [
+                        f"        w = get({s})",
+                        "        if w is not None:",
+                        f"            e[{s}] = {self.json('w', source_json)}",
+                    ]
+                lines += ["    else:", f"        e[{n}] = {self.json('v', to_json)}"]
+            else:
+                lines += ["    if v is not None:", f"        e[{n}] = {self.json('v', to_json)}"]
+        lines += [  # the model, as _made makes it
+            "    d[_EVIDENCE] = _FrozenDict(e)",
+            "    r = _new(_RuleResult)",
+            "    _set_dict(r, d)",
+            "    _set_fields_set(r, _FIELDS_SET)",
+            "    _set_extra(r, None)",
+            "    _set_private(r, None)",
+            "    return r",
+        ]
+        return "\n".join(lines)
+
+    def json(self, var: str, to_json: Callable[[Any], Any] | None) -> str:
+        return var if to_json is None else f"{self.const(to_json)}({var})"
+
+    def text(self, parts: list[str], lang: str) -> str:
+        """The expression of one filled template (``parts`` split by ``PLACEHOLDER``)."""
+        terms = []
+        for j, part in enumerate(parts):
+            if j % 2 == 0:
+                if part:
+                    terms.append(self.const(part))
+            elif part == "on":
+                terms.append("_iso(on)")
+            else:
+                spec = FACTS.get(part)
+                fmt = self.const(
+                    formatter(spec.kind if spec else None, spec.enum_type if spec else None, lang)
+                )
+                n = self.const(part)
+                value = f"_fact_value(facts, {n}, on)" if part in DERIVATIONS else f"get({n})"
+                terms.append(f"{fmt}({value})")
+        return " + ".join(terms) if terms else self.const("")
 
 
 def _citation(rule: Rule, sources: Mapping[str, Source], langs: list[str]) -> SourceCitation:
@@ -354,7 +512,7 @@ def _citation(rule: Rule, sources: Mapping[str, Source], langs: list[str]) -> So
 class _PathwayExplainer:
     """One pathway's PathwayResult from its rules' statuses and missing facts."""
 
-    __slots__ = ("_documents", "_fixed", "_required", "get", "memo", "rule_ids")
+    __slots__ = ("_base", "_documents", "_required", "get", "memo", "rule_ids")
 
     def __init__(
         self,
@@ -366,13 +524,20 @@ class _PathwayExplainer:
         memo: bool,
     ) -> None:
         self.rule_ids = [program.rules[i].rule.id for i in required]
-        self._required = required
+        self._required = [(program.rules[i].rule.id, i) for i in required]
         self._documents = [(i, program.rules[i].rule.id) for i in documents]
-        self._fixed = {
+        fixed = {
             "id": pid,
             "title": FrozenDict({k: program.ruleset.pathways[pid].title[k] for k in langs}),
             "rules": FrozenList(self.rule_ids),
+            "blocking": _NO_MISSING,
+            "missing": _NO_MISSING,
+            "referral": _READINESS[True],
+            "todo": _NO_MISSING,
         }
+        self._base = {name: fixed.get(name) for name in _ORDER[PathwayResult]}
+        """The result's fields in the model's order: those of a pathway with nothing
+        blocking, missing or to do (one shared, read-only empty list for each)."""
         keyed = (*required, *documents)
         self.get: Callable[[Sequence[Truth]], Any] = (
             itemgetter(*keyed) if keyed else (lambda statuses: ())
@@ -399,21 +564,16 @@ class _PathwayExplainer:
     def _build(
         self, statuses: Sequence[Truth], verdict: Truth, missing: list[str]
     ) -> PathwayResult:
-        blocking = [
-            rid
-            for rid, i in zip(self.rule_ids, self._required, strict=True)
-            if statuses[i] is False
-        ]
-        ready = kleene_all(statuses[i] for i, _ in self._documents)
-        todo = [rid for i, rid in self._documents if statuses[i] is not True]
-        return _construct(
-            PathwayResult,
-            {
-                **self._fixed,
-                "verdict": _VERDICT[verdict],
-                "blocking": FrozenList(blocking),
-                "missing": FrozenList(missing),
-                "referral": _READINESS[ready],
-                "todo": FrozenList(todo),
-            },
-        )
+        fields = self._base.copy()
+        fields["verdict"] = _VERDICT[verdict]
+        blocking = [rid for rid, i in self._required if statuses[i] is False]
+        if blocking:
+            fields["blocking"] = FrozenList(blocking)
+        if missing:
+            fields["missing"] = FrozenList(missing)
+        if self._documents:
+            fields["referral"] = _READINESS[kleene_all(statuses[i] for i, _ in self._documents)]
+            todo = [rid for i, rid in self._documents if statuses[i] is not True]
+            if todo:
+                fields["todo"] = FrozenList(todo)
+        return _made(PathwayResult, fields)

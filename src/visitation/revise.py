@@ -12,7 +12,6 @@ error raised is the same ``ValidationError``, with the same locations and messag
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
 from typing import Annotated, Any, Final
 
 from pydantic import TypeAdapter, ValidationError
@@ -40,12 +39,19 @@ def _rows() -> dict[str, tuple[Consistency, ...]]:
 _ROWS_OF: Final = _rows()
 
 
-@cache
+_VALIDATORS: Final[dict[str, Callable[[Any], Any]]] = {}
+"""The validators made so far, by fact (made on first use: a stream names few facts)."""
+
+
 def _validator(name: str) -> Callable[[Any], Any]:
-    """The validator of one fact's field, as :class:`Patient` declares it."""
-    info = _FIELDS[name]
+    """The validator of one fact's field, as :class:`Patient` declares it (raises
+    :class:`_Whole` for a name that is no field)."""
+    info = _FIELDS.get(name)
+    if info is None:
+        raise _Whole
     kind: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-    return TypeAdapter(kind).validator.validate_python
+    validate = _VALIDATORS[name] = TypeAdapter(kind).validator.validate_python
+    return validate
 
 
 class _Whole(Exception):
@@ -62,22 +68,22 @@ def revise(
     Equal to ``Patient.model_validate`` of the revised record, and raises the same
     ``ValidationError`` for a revision the model refuses (an unknown fact, a wrong value,
     facts that contradict each other)."""
-    changes: dict[str, Any] = dict.fromkeys(clear)
+    changes: dict[str, Any] = dict.fromkeys(clear) if clear else {}
     set = set or {}
+    validators = _VALIDATORS
     try:
         for name in changes:
             if name not in _FIELDS:
                 raise _Whole
         for name, value in set.items():
-            if name not in _FIELDS:
-                raise _Whole
-            changes[name] = _validator(name)(value)
+            changes[name] = (validators.get(name) or _validator(name))(value)
     except (_Whole, ValidationError):
         _validate_whole(patient, set, changes)
         raise AssertionError("revise: a value its field refuses passed the whole model") from None
     if not changes:
         return patient
-    facts = {**patient.__dict__, **changes}
+    facts = patient.__dict__.copy()
+    facts.update(changes)
     revised = _copy(patient, facts, changes)
     if (
         not _AGE_PAIR.isdisjoint(changes)
@@ -95,15 +101,18 @@ def revise(
 def _copy(patient: Patient, facts: dict[str, Any], changes: Mapping[str, Any]) -> Patient:
     """A Patient holding ``facts``, made without validation (they are valid): what
     ``model_copy(update=changes)`` does, without its deep-copy machinery."""
-    revised = Patient.__new__(Patient)
+    revised = _new(Patient)
     _set(revised, "__dict__", facts)
-    _set(revised, "__pydantic_fields_set__", patient.model_fields_set | changes.keys())
+    fields = patient.__pydantic_fields_set__.copy()
+    fields.update(changes)
+    _set(revised, "__pydantic_fields_set__", fields)
     _set(revised, "__pydantic_extra__", None)
     _set(revised, "__pydantic_private__", None)
     return revised
 
 
 _set: Final = object.__setattr__
+_new: Final = object.__new__
 
 
 def _validate_whole(patient: Patient, set: Mapping[str, Any], changes: Mapping[str, Any]) -> None:

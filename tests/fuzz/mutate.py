@@ -319,6 +319,8 @@ def dump(tree: Any, suffix: str, rng: random.Random) -> str:
         return _dump(tree, suffix, rng)
     except RecursionError:
         return "[" * 5_000 + "]" * 5_000 + "\n"
+    except UnicodeEncodeError:  # PyYAML's C emitter refuses a lone surrogate; JSON keeps it
+        return json.dumps(tree, ensure_ascii=False, default=str)
 
 
 def _dump(tree: Any, suffix: str, rng: random.Random) -> str:

@@ -76,6 +76,13 @@ class Tally:
                 kept.append({"seed": seed, **as_dict(outcome), "file": self.save(seed, outcome)})
 
     def save(self, seed: int, outcome: Outcome) -> str:
+        try:
+            return self._save(seed, outcome)
+        except Exception as exc:  # a finding whose input cannot be made again (a fuzzer
+            # error): its outcome is counted and kept; the run goes on
+            return f"(not saved: {type(exc).__name__}: {exc})"
+
+    def _save(self, seed: int, outcome: Outcome) -> str:
         inp = make_input(seed)
         self.dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(inp.data).hexdigest()[:10]

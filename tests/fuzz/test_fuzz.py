@@ -127,12 +127,21 @@ def test_each_seed_file_is_used_and_inputs_are_reproducible() -> None:
     assert make_input(12345) != make_input(12346)
 
 
+def test_an_input_with_a_lone_surrogate_is_made() -> None:
+    """Seed 1008950 (block YAML of a tree holding a lone surrogate, which PyYAML's C
+    emitter refuses) is made as JSON text instead of stopping the long run."""
+    inp = make_input(1008950)
+    assert inp.kind == "rules" and len(inp.data) > 1_000
+
+
 def test_the_properties_see_raw_html_and_controls() -> None:
     """The Markdown check finds raw HTML blocks and inline tags, and the control check
     finds ESC, C1 controls and bidi overrides but allows newlines."""
     assert raw_html("x\n\n<script>alert(1)</script>\n") != []
     assert raw_html("a <b>bold</b> word") == ["<b>", "</b>"]
     assert raw_html("a \\<b\\> word") == []
+    assert raw_html("a (<https://example.org/a>) link") == []
+    assert raw_html("a (<https://example.org/>) then <em>x</em>") == ["<em>", "</em>"]
     assert controls("a\nb") == []
     assert controls("a\x1b[31mb\x85c\u202ed") == ["U+001B", "U+0085", "U+202E"]
 

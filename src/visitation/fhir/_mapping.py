@@ -16,8 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from visitation import FACTS, Diagnostic, RuleFileError
-from visitation._yaml import YamlDocument, load_yaml
+from visitation import FACTS, Diagnostic, RuleFileError, YamlDocument, load_yaml
 
 __all__ = [
     "DEFAULT_MAPPING",

@@ -10,7 +10,7 @@ pathway (rules not met, rules unknown), so a changed rule costs O(1) per pathway
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,6 +57,13 @@ class _Plan:
         self.always = tuple(dict.fromkeys(always))
         self.dated = tuple(dated)
         """(rule, the recorded facts through which the evaluation date reaches it)."""
+        self.date_inputs = frozenset(name for _, inputs in dated for name in inputs)
+        """The facts whose being recorded decides which rules a new date reaches."""
+
+    def on_date(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
+        """The rules a new evaluation date reaches, for these facts (the rules with a date
+        input recorded)."""
+        return tuple(i for i, inputs in self.dated if any(facts[n] is not None for n in inputs))
 
 
 @dataclass(slots=True)
@@ -68,6 +75,8 @@ class _State:
     """Per pathway: how many of its required rules are not met (Kleene AND: any is enough)."""
     unknown_n: list[int]
     """Per pathway: how many of its required rules are unknown."""
+    on_date: tuple[int, ...]
+    """The rules a new evaluation date reaches (:meth:`_Plan.on_date`), kept current."""
     open_received: int | None = None
     fired: set[tuple[str, int]] = field(default_factory=set)
 
@@ -98,17 +107,20 @@ class PureWatcher(Watcher):
         core = evaluate_core(self.compiled, facts_of(live.patient), live.on)
         statuses = list(core.statuses)
         required = [indices for _, indices in self.compiled.pathways]
+        plan = self._plan
+        assert plan is not None
         live.state = _State(
             statuses,
             list(core.verdicts),
             [sum(statuses[i] is False for i in r) for r in required],
             [sum(statuses[i] is None for i in r) for r in required],
+            plan.on_date(live.patient.__dict__),
         )
         return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(core.verdicts)]
 
     def _b_update(self, live: Live, changed: list[str], dated: bool) -> list[Change]:
         state: _State = live.state
-        facts = facts_of(live.patient)
+        facts = live.patient.__dict__  # what facts_of wraps, read here and never written
         old = state.verdicts
         if not self.incremental:
             new = list(evaluate_core(self.compiled, facts, live.on).verdicts)
@@ -121,12 +133,11 @@ class PureWatcher(Watcher):
         plan = self._plan
         assert plan is not None
         by_fact = plan.by_fact
+        if not plan.date_inputs.isdisjoint(changed):
+            state.on_date = plan.on_date(live.patient.__dict__)
+        # the rules whose date inputs are recorded see a new evaluation date
+        on_date = state.on_date if dated else ()
         todo: Iterable[int]
-        if dated:  # the rules whose date inputs are recorded see a new evaluation date
-            keys = live.recorded.keys()
-            on_date = [i for i, inputs in plan.dated if not keys.isdisjoint(inputs)]
-        else:
-            on_date = []
         if len(changed) == 1 and not plan.always:  # the common case
             todo = by_fact.get(changed[0], ())
             if on_date:

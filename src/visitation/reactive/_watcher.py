@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from threading import get_ident
 from typing import Any, Final, Self
 
 from pydantic import ValidationError
@@ -33,7 +34,6 @@ from visitation import (
     Patient,
     RuleSet,
     check_on,
-    facts_of,
     resolve,
     revise,
 )
@@ -77,8 +77,7 @@ class Live:
 
     id: str
     patient: Patient
-    recorded: dict[str, Any]
-    """The recorded facts (those not ``None``), validated."""
+    """The accumulated facts, validated (``None``: not recorded)."""
     on: date
     key: datetime
     episode: int
@@ -233,10 +232,12 @@ class Watcher(ABC):
         watcher's state unchanged) for an event it refuses."""
         if self._closed:
             raise RuntimeError("the watcher is closed")
-        self._one_writer()
+        if self._writer != get_ident():
+            self._one_writer()
         ev = event if isinstance(event, Event) else parse_event(event)
-        key = self._time_key(ev)
-        day = ev.time.date()
+        when = ev.time
+        key = when if when.tzinfo is None and self._aware is not True else self._time_key(ev)
+        day = when.date()
         if ev.patient is None:
             self._commit_time(ev, key)
             return self._advance(day, ev)
@@ -256,29 +257,30 @@ class Watcher(ABC):
                 line=ev.line,
                 field="time",
             )
-        patient, recorded = self._merge(live, ev)
+        patient, changed = self._merge(live, ev)
         if self._compiled is None:
             self._use(resolve(self._spec, day))
-        self._commit_time(ev, key)
-        out = self._advance(day, ev)
+        self._aware = when.tzinfo is not None
+        if self._watermark is None or day > self._watermark:
+            self._watermark = day
+            self._watermark_ordinal = day.toordinal()
+        queue = self._queue
+        out = self._advance(day, ev) if queue and queue[0][0] <= self._watermark_ordinal else []
         if live is None:
-            live = Live(ev.patient, patient, recorded, day, key, next(self._episodes))
+            live = Live(ev.patient, patient, day, key, next(self._episodes))
             self._live[ev.patient] = live
             changes = self._b_first(live)
             reception = True
         else:
-            old = live.recorded
-            changed = [k for k in ev.set if old.get(k) != recorded.get(k)]
-            changed += [k for k in ev.clear if k in old]
             dated = day != live.on
-            live.patient, live.recorded, live.on, live.key = patient, recorded, day, key
+            live.patient, live.on, live.key = patient, day, key
             changes = self._b_update(live, changed, dated) if changed or dated else []
             reception = not _RECEPTION.isdisjoint(changed)
         if changes:
             out += self._transitions(live, ev, changes)
         if reception:
             self._reception(live)
-        if self._queue and self._queue[0][0] <= self._watermark_ordinal:
+        if queue and queue[0][0] <= self._watermark_ordinal:
             out += self._advance(day, ev)
         if ev.end:
             self._b_end(live)
@@ -356,10 +358,13 @@ class Watcher(ABC):
     def _commit_time(self, ev: Event, key: datetime) -> None:
         self._aware = ev.time.tzinfo is not None
 
-    def _merge(self, live: Live | None, ev: Event) -> tuple[Patient, dict[str, Any]]:
+    def _merge(self, live: Live | None, ev: Event) -> tuple[Patient, list[str]]:
+        """The patient with the event's facts, validated, and the names of the facts whose
+        value the event changed."""
         if live is not None and self.incremental:
             return self._revise(live, ev)
-        base = {} if live is None else dict(live.recorded)
+        old = {} if live is None else live.patient.__dict__
+        base = {k: v for k, v in old.items() if v is not None}
         for name in ev.clear:
             base.pop(name, None)
         base.update(ev.set)
@@ -368,16 +373,20 @@ class Watcher(ABC):
         except ValidationError as exc:
             raise _invalid(exc, ev) from None
         _refuse_dates(check_on(patient, ev.time.date()), ev)
-        facts = facts_of(patient)
-        # every field not in `base` is None: none has a default
-        return patient, {k: v for k in base if (v := facts[k]) is not None}
+        if live is None:
+            return patient, []
+        facts = patient.__dict__
+        changed = [k for k in ev.set if old[k] != facts[k]]
+        changed += [k for k in ev.clear if old[k] is not None and k not in ev.set]
+        return patient, changed
 
-    def _revise(self, live: Live, ev: Event) -> tuple[Patient, dict[str, Any]]:
+    def _revise(self, live: Live, ev: Event) -> tuple[Patient, list[str]]:
         """The incremental form of :meth:`_merge`: validate only the facts the event
         changes (:func:`visitation.revise`), and check the dates against the event's date
         only for the facts it changes unless the date moved on."""
+        old = live.patient.__dict__
         clear = (
-            [name for name in ev.clear if name in live.recorded and name not in ev.set]
+            [n for n in ev.clear if n in old and old[n] is not None and n not in ev.set]
             if ev.clear
             else ()
         )
@@ -386,24 +395,22 @@ class Watcher(ABC):
         except ValidationError as exc:
             raise _invalid(exc, ev) from None
         day = ev.time.date()
+        if patient is live.patient and day == live.on:
+            return patient, []  # nothing set or cleared, on a date already checked
         if day != live.on:
             problems = check_on(patient, day)
         elif _DATED.isdisjoint(ev.set):  # the same date, and no fact it checks changed
             problems = []
         else:
             problems = check_on(patient, day, only=ev.set.keys())
-        _refuse_dates(problems, ev)
+        if problems:
+            _refuse_dates(problems, ev)
         facts = patient.__dict__
-        recorded = live.recorded.copy()
-        for name in clear:
-            del recorded[name]
+        changed = list(clear)
         for name in ev.set:
-            value = facts[name]
-            if value is None:
-                recorded.pop(name, None)
-            else:
-                recorded[name] = value
-        return patient, recorded
+            if old[name] != facts[name]:
+                changed.append(name)
+        return patient, changed
 
     def _transitions(self, live: Live, ev: Event, changes: list[Change]) -> list[Emitted]:
         if not changes:
@@ -422,17 +429,17 @@ class Watcher(ABC):
                 index=j,
                 explainer=explainer,
             )
-            for j, previous, verdict in sorted(changes, key=lambda c: c[0])
+            for j, previous, verdict in (sorted(changes) if len(changes) > 1 else changes)
         ]
 
     def _reception(self, live: Live) -> None:
         """Tell the backend when the reception inputs change; queue the deadlines."""
-        r = live.recorded
-        received: date | None = r.get("referral_received_on")
+        r = live.patient.__dict__
+        received: date | None = r["referral_received_on"]
         open_ = (
             received is not None
-            and "first_contact_on" not in r
-            and r.get("died_or_too_ill_before_contact") is not True
+            and r["first_contact_on"] is None
+            and r["died_or_too_ill_before_contact"] is not True
         )
         if (received, open_) == (live.received, live.open):
             return  # unchanged (a patient starts with neither)

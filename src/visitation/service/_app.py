@@ -12,6 +12,7 @@ trace; the log has one line per request (method, route, status, time) and never 
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import json
 import logging
@@ -43,8 +44,10 @@ from visitation.service._auth import (
     SqliteReplayCache,
     Verifier,
 )
+from visitation.service._cache import AnswerCache, answer_key, answer_of, encode
 from visitation.service._cards import CardOptions, Hook, cards
 from visitation.service._config import ServiceConfig
+from visitation.service._draft import service_mapping, with_drafts
 from visitation.service._models import (
     CdsRequest,
     Feedback,
@@ -181,13 +184,31 @@ class _App:
             replay = MemoryReplayCache(config.auth.replay_cache_size)
         self.verifier = Verifier(config.auth, replay, http=self.http)
         self.services = {s.id: s for s in SERVICES}
+        self.mapping = service_mapping(config.orders)
+        lim = config.limits
+        self.cache = AnswerCache(lim.answer_cache_entries, lim.answer_cache_seconds)
         self.base = config.public_base
         self.ruleset_url = config.ruleset_url or (self.base + "/rulesets/{family}/{version}")
         self.openapi = openapi(
             list(self.services), "visitation CDS Hooks service", visitation.__version__
         )
+        self._programs: dict[tuple[str, date], tuple[float, visitation.CompiledRuleSet]] = {}
         for spec in config.rulesets:  # fail at start, not on the first request
             visitation.resolve(spec, clock())
+
+    def program(self, spec: str, day: date) -> visitation.CompiledRuleSet:
+        """The compiled rule set of ``spec`` on ``day``, resolved once a minute at most (a
+        look-up per request instead of the library's file checks; a rule file rewritten in
+        place is read again within a minute)."""
+        now = time.monotonic()
+        found = self._programs.get((spec, day))
+        if found is not None and found[0] > now:
+            return found[1]
+        program = visitation.resolve(spec, day)  # NoRuleSetInForce, UnknownRuleSet: not kept
+        if len(self._programs) >= 64:
+            self._programs.clear()
+        self._programs[(spec, day)] = (now + 60.0, program)
+        return program
 
     async def auth(self, request: Request) -> None:
         if not self.config.auth.required:
@@ -266,9 +287,11 @@ def _lang(req: CdsRequest, default: str) -> str:
 
 def _order_pathways(
     ctx: OrderSignContext, selections: list[str] | None, orders: dict[str, str]
-) -> list[str]:
-    """The pathways the draft ServiceRequests are referrals for, in order, once each."""
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The pathways the draft ServiceRequests are referrals for, in order, once each, and
+    those drafts."""
     out: list[str] = []
+    drafts: list[dict[str, Any]] = []
     for k, entry in enumerate(ctx.draftOrders.get("entry", [])):
         res = entry.get("resource")
         if not isinstance(res, dict) or res.get("resourceType") != "ServiceRequest":
@@ -307,12 +330,15 @@ def _order_pathways(
                     {"pointer": pointer + "/coding", "detail": "coding is an array of Codings"}
                 ],
             )
-        for c in codings:
-            if isinstance(c, dict):
-                pathway = orders.get(f"{c.get('system')}|{c.get('code')}")
-                if pathway is not None and pathway not in out:
-                    out.append(pathway)
-    return out
+        found = [
+            orders[key]
+            for c in codings
+            if isinstance(c, dict) and (key := f"{c.get('system')}|{c.get('code')}") in orders
+        ]
+        if found:
+            drafts.append(res)
+        out += [p for p in dict.fromkeys(found) if p not in out]
+    return out, drafts
 
 
 def _fhir_problem(exc: vfhir.FhirInputError) -> Problem:
@@ -426,17 +452,38 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
                 ],
             )
         pathways: list[str] | None = None
+        drafts: list[dict[str, Any]] = []
         if isinstance(ctx, OrderSignContext):
             selections = ctx.selections if isinstance(ctx, OrderSelectContext) else None
-            pathways = _order_pathways(ctx, selections, config.orders)
+            pathways, drafts = _order_pathways(ctx, selections, config.orders)
             if not pathways:
                 return JSONResponse({"cards": []})
         day = state.clock()
+        key = None
+        if access is None and state.cache.entries:  # the answer follows from the request
+            hashes = []
+            for spec in config.rulesets:
+                try:
+                    hashes.append(state.program(spec, day).content_hash)
+                except (NoRuleSetInForce, UnknownRuleSet):
+                    hashes.append("-")
+            key = answer_key([svc.id, lang, day, hashes, req.context, data_in])
+            kept = state.cache.get(key)
+            if kept is not None:
+                body, again = kept.render(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                state.store.log_cards(again)
+                return Response(body, media_type="application/json")
         present = {k: v for k, v in data_in.items() if v is not None}
         if not present:
             present = {"patient": {"resourceType": "Patient", "id": ctx.patientId}}
+        if pathways is not None:  # the draft referral is the referral under decision
+            present = with_drafts(
+                present, drafts, state.mapping.referral_codes, state.mapping.received_extension
+            )
         try:
-            extraction = vfhir.facts_from_bundle(present, on=day, name="prefetch")
+            extraction = vfhir.facts_from_bundle(
+                present, on=day, mapping=state.mapping, name="prefetch"
+            )
         except vfhir.FhirInputError as exc:
             raise _fhir_problem(exc) from None
         out: list[dict[str, Any]] = []
@@ -450,7 +497,9 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         issued = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for spec in config.rulesets:
             try:
-                assessment = visitation.evaluate(extraction.patient, spec, on=day)
+                assessment = visitation.evaluate(
+                    extraction.patient, state.program(spec, day), on=day
+                )
             except (NoRuleSetInForce, UnknownRuleSet):
                 continue
             except VisitationError as exc:
@@ -463,7 +512,10 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
             out += made
             records += _records(svc, assessment, made, issued)
         state.store.log_cards(records)
-        return JSONResponse({"cards": out})
+        body = encode(out)
+        if key is not None:
+            state.cache.put(key, answer_of(body, out, records))
+        return Response(body, media_type="application/json")
 
     async def feedback(request: Request) -> Response:
         await state.auth(request)  # first: an unknown id tells nothing to a stranger
@@ -546,6 +598,11 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
+        # what is loaded by now (rule sets, programs, modules) lives as long as the process:
+        # out of the collector's sight, a full collection no longer walks it on every few
+        # requests (each request's parsed JSON makes thousands of short-lived objects)
+        gc.collect()
+        gc.freeze()
         yield
         await state.http.aclose()
         state.store.close()

@@ -213,22 +213,45 @@ _SYMBOLS: Final = {"met": "✓", "not_met": "✗", "unknown": "?"}
 def _all_items(doc: Document) -> dict[str, _Item]:
     """Every criterion of the assessment as a card shows it, by rule id (once per call)."""
     a, lang = doc.assessment, doc.lang
-    section_word = doc.word("section")
+    static = _static_items(a.content_hash, lang, doc.word("section"), a)
     labels = {status: doc.word(status) for status in _SYMBOLS}
+    out = {}
+    for r in a.rules:
+        title, cite, link = static[r.id]
+        out[r.id] = _Item(
+            id=r.id,
+            symbol=_SYMBOLS[r.status],
+            title=title,
+            label=labels[r.status],
+            explanation=_text_in(r.explanation, lang),
+            cite=cite,
+            link=link,
+        )
+    return out
+
+
+_STATIC: dict[tuple[str, str, str], dict[str, tuple[str, str, str | None]]] = {}
+
+
+def _static_items(
+    digest: str, lang: str, section_word: str, a: Assessment
+) -> dict[str, tuple[str, str, str | None]]:
+    """What a card shows of each rule that only the rule file decides (title, citation,
+    link), once per rule set content and language (bounded: a few rule sets are served)."""
+    key = (digest, lang, section_word)
+    found = _STATIC.get(key)
+    if found is not None:
+        return found
     out = {}
     for r in a.rules:
         section = one_line(_text_in(r.source.section, lang))
         if section[:1].isdigit():
             section = f"{section_word} {section}"
-        out[r.id] = _Item(
-            id=r.id,
-            symbol=_SYMBOLS[r.status],
-            title=_text_in(r.title, lang),
-            label=labels[r.status],
-            explanation=_text_in(r.explanation, lang),
-            cite=" ".join(x for x in (r.source.title, section) if x),
-            link=_link(r.source.url),
-        )
+        cite = " ".join(x for x in (r.source.title, section) if x)
+        out[r.id] = (_text_in(r.title, lang), cite, _link(r.source.url))
+    if len(_STATIC) >= 64:
+        _STATIC.clear()
+    _STATIC[key] = out
     return out
 
 

@@ -9,8 +9,9 @@ import logging
 import sys
 from typing import Any
 
-__all__ = ["add_parser"]
+__all__ = ["LOG_FORMAT", "add_parser", "setup_logging"]
 
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 _INSTALL = "pip install 'visitation[service]'"
 
 
@@ -65,9 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
     if config is None:
         return 5
     level = args.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines name URLs with patient ids
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    setup_logging(level)
     log = logging.getLogger("visitation.service")
     if not config.auth.required:
         log.warning("authentication is OFF: for a sandbox on loopback only")
@@ -93,6 +92,7 @@ def _serve(args: argparse.Namespace) -> int:
             os.environ["VISITATION_SERVICE_CONFIG"] = str(args.config)
         if args.port is not None:
             os.environ["VISITATION_SERVICE_PORT"] = str(args.port)
+        os.environ["VISITATION_SERVICE_LOG_LEVEL"] = level  # a spawned worker logs alike
         import socket
 
         from uvicorn.supervisors import Multiprocess
@@ -110,6 +110,15 @@ def _serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn.Config(create_app(config), **common))
     server.run()
     return 0
+
+
+def setup_logging(level: str) -> None:
+    """The service's log: one line per record with the process id (several workers write
+    to the same stream); httpx and httpcore only from WARNING (their lines name URLs with
+    patient ids)."""
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def _feedback(args: argparse.Namespace) -> int:

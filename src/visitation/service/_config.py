@@ -134,6 +134,10 @@ class LimitsConfig(_Model):
     fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     fhir_max_pages: int = Field(default=5, ge=1, le=100)
     max_feedback_items: int = Field(default=100, ge=1, le=10_000)
+    answer_cache_entries: int = Field(default=256, ge=0, le=100_000)
+    """Answers kept for requests repeated with the same content (0: no cache)."""
+    answer_cache_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """How long a kept answer may be given again."""
 
 
 class ServiceConfig(_Model):

@@ -8,13 +8,15 @@ import os
 from starlette.types import ASGIApp
 
 from visitation.service._app import create_app
+from visitation.service._cli import setup_logging
 from visitation.service._config import load_config
 
 __all__ = ["app"]
 
 
 def app() -> ASGIApp:
-    """The application of one worker."""
+    """The application of one worker (its log set up as the parent's)."""
+    setup_logging(os.environ.get("VISITATION_SERVICE_LOG_LEVEL", "INFO"))
     overrides = {}
     if os.environ.get("VISITATION_SERVICE_PORT"):
         overrides["port"] = int(os.environ["VISITATION_SERVICE_PORT"])

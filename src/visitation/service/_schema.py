@@ -162,6 +162,58 @@ def _component(model: Any, components: dict[str, Any]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+
+SUMMARY: dict[str, Any] = {
+    "type": "object",
+    "description": "Override rates per rule and status (``visitation feedback`` prints the same).",
+    "required": ["feedback", "overridden", "unattributed", "rules"],
+    "additionalProperties": False,
+    "properties": {
+        "feedback": {**_COUNT, "description": "feedback entries stored"},
+        "overridden": {**_COUNT, "description": "of them, overridden"},
+        "unattributed": {**_COUNT, "description": "entries whose card is not in the card log"},
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "rule",
+                    "status",
+                    "cards",
+                    "feedback",
+                    "accepted",
+                    "overridden",
+                    "override_rate",
+                    "override_reasons",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "rule": {"type": "string"},
+                    "status": {"type": "string", "enum": ["met", "not_met", "unknown"]},
+                    "cards": _COUNT,
+                    "feedback": _COUNT,
+                    "accepted": _COUNT,
+                    "overridden": _COUNT,
+                    "override_rate": {
+                        "type": ["number", "null"],
+                        "minimum": 0,
+                        "maximum": 1,
+                        "description": "overridden / feedback; null without feedback",
+                    },
+                    "override_reasons": {
+                        "type": "object",
+                        "additionalProperties": _COUNT,
+                        "description": "override reason code (or '(none)') → count",
+                    },
+                },
+            },
+        },
+    },
+}
+"""The answer of ``GET /feedback/summary``."""
+
+
 def _strip(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in schema.items() if k not in ("$schema",)}
 
@@ -172,6 +224,7 @@ def openapi(service_ids: list[str], title: str, version: str) -> dict[str, Any]:
         "CdsResponse": _strip(RESPONSE),
         "Discovery": _strip(DISCOVERY),
         "Problem": PROBLEM,
+        "FeedbackSummary": SUMMARY,
     }
     request = _component(CdsRequest, components)
     feedback = _component(Feedback, components)
@@ -255,6 +308,22 @@ def openapi(service_ids: list[str], title: str, version: str) -> dict[str, Any]:
                             },
                         },
                         **errors(400, 401, 404, 413, 415, 422),
+                    },
+                }
+            },
+            "/feedback/summary": {
+                "get": {
+                    "operationId": "feedbackSummary",
+                    "responses": {
+                        "200": {
+                            "description": "override rates per rule and status",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/FeedbackSummary"}
+                                }
+                            },
+                        },
+                        **errors(401),
                     },
                 }
             },

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from visitation import Library, RuleSet
-from visitation._yaml import YamlDocument, load_yaml
+from visitation import Library, RuleSet, YamlDocument, load_yaml
 from visitation.workbench._specs import named
 from visitation.workbench.diff import RuleSetDiff, compare
 from visitation.workbench.versions import (

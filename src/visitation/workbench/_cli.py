@@ -14,9 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from visitation import Diagnostic, Library, RuleSet, content_hash
-from visitation._yaml import load_yaml
-from visitation.errors import RuleFileError, UnknownRuleSet
+from visitation import (
+    Diagnostic,
+    Library,
+    RuleFileError,
+    RuleSet,
+    UnknownRuleSet,
+    content_hash,
+    load_yaml,
+)
 from visitation.render.escape import visible
 from visitation.workbench._api import diff
 from visitation.workbench._diff_render import DIFF_FORMATS

@@ -12,8 +12,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from visitation import Library, default_library
-from visitation.registry import RULES_PATH_ENV, rules_path
+from visitation import RULES_PATH_ENV, Library, default_library, rules_path
 
 __all__ = ["add_rules_dir", "library_for"]
 

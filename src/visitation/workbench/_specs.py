@@ -6,8 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from visitation import Library, RuleSet
-from visitation.errors import UnknownRuleSet
+from visitation import Library, RuleSet, UnknownRuleSet
 
 __all__ = ["Named", "is_path", "named"]
 

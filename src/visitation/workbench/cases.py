@@ -37,13 +37,16 @@ from visitation import (
     Diagnostic,
     Library,
     PatientFileError,
+    RuleFileError,
     RuleSet,
+    YamlDocument,
+    diagnostics_from_validation,
     evaluate,
+    load_yaml,
+    read_source,
     resolve,
+    suggest,
 )
-from visitation._pydantic_errors import diagnostics_from_validation
-from visitation._yaml import YamlDocument, load_yaml, read_source
-from visitation.errors import RuleFileError, suggest
 
 __all__ = [
     "CASE_FILE_SCHEMA",

@@ -29,9 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from visitation import Diagnostic, RuleSet, content_hash, fold
-from visitation.operators import Operator
-from visitation.ruleset import Condition, Leaf, Rule
+from visitation import Condition, Diagnostic, Leaf, Operator, Rule, RuleSet, content_hash, fold
 from visitation.workbench.words import condition_lines
 
 __all__ = [

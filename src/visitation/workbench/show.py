@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from visitation import RuleSet, content_hash
+from visitation import Rule, RuleSet, content_hash
 from visitation.render import escape
 from visitation.render.labels import SYMBOLS, label
-from visitation.ruleset import Rule
 from visitation.workbench.diff import uses
 from visitation.workbench.words import Words, condition_words
 

@@ -27,9 +27,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from visitation import Code, Diagnostic, Library, RuleSet, content_hash
-from visitation._yaml import YamlDocument, load_yaml
-from visitation.errors import RuleFileError, UnknownRuleSet
+from visitation import (
+    Code,
+    Diagnostic,
+    Library,
+    RuleFileError,
+    RuleSet,
+    UnknownRuleSet,
+    YamlDocument,
+    content_hash,
+    load_yaml,
+)
 from visitation.workbench.diff import ItemChange, RuleSetDiff, compare, rank, step
 
 __all__ = [
@@ -460,11 +468,13 @@ def check_path(path: str | Path, library: Library | None = None) -> list[Diagnos
     it is laid out as ``<family>/<version>.yaml``; a file named otherwise has no family at
     hand and gets none."""
     p = Path(path)
+    if not _SEMVER.fullmatch(p.stem):
+        return []  # not laid out as <family>/<version>.yaml (and not loaded a second time)
     lib = library or Library()
     data = p.read_bytes()
     doc = load_yaml(data, path=str(path))
     rs = lib.load(p)
-    if not (_SEMVER.fullmatch(p.stem) and p.parent.name == rs.family):
+    if p.parent.name != rs.family:
         return []  # not laid out as <family>/<version>.yaml: no family at hand
     others = versions_at_hand(p, rs.family, lib)
     others.pop(rs.version, None)

@@ -16,11 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from visitation import fold
-from visitation.explain import format_value
-from visitation.fact_labels import fact_label
-from visitation.operators import Operator, typed_literal
-from visitation.ruleset import Condition, Leaf
+from visitation import Condition, Leaf, Operator, fact_label, fold, format_value, typed_literal
 
 __all__ = ["Words", "condition_lines", "condition_words", "leaf_words"]
 
