@@ -73,6 +73,7 @@ def assert_agrees(ps: Sequence[Patient], compiled: CompiledRuleSet, on: date, en
         age = p.age if p.age is not None else age_on(p.birth_date, on) if p.birth_date else None
         band = None if age is None else next(b for up, b in AGE_BANDS if up is None or age < up)
         assert row["age_band"] == band, (p, row["age_band"], band)
+        assert row["diagnosis_group"] == p.diagnosis_group, (p, row["diagnosis_group"])
 
 
 def compiled_rule_sets() -> st.SearchStrategy[CompiledRuleSet]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -179,9 +180,43 @@ def iter_cohort(
         data = to_layout(batch, id_column, query.layout, keep=keep, offset=offset,
                          ids_checked=True, facts=needed, columns=query.inputs)  # fmt: skip
         step(f"evaluating patients {offset + 1}-{offset + batch.num_rows} of {total}")
-        result = CohortResult(assemble(query, run(query, data, engine)), query)
+        result = CohortResult(assemble(query, _run(query, data, engine)), query)
         step("evaluated", offset + batch.num_rows, total)
         yield result
+
+
+def _run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
+    """The engine's result. On an embedded DuckDB (which keeps the input's row order: its
+    ``preserve_insertion_order`` holds on a connection of its own) the group columns the
+    query only passes through are taken from the input beside it, not converted to and
+    from the engine's strings; the ids, which it still returns, show that the rows line up
+    (else the whole query is run)."""
+    beside = [g for g in query.groups if g in data.column_names and g != "age_band"]
+    if not beside or not (engine is None or engine == "duckdb"):
+        return run(query, data, engine)
+    result = run(_without(query, tuple(beside)), data, engine)
+    ids = query.id_column
+    if not result.column(ids).equals(data.column(ids)):  # e.g. ids of another Arrow type
+        return run(query, data, engine)
+    for g in beside:
+        result = result.append_column(g, data.column(g))
+    return result
+
+
+_TRIMMED: dict[tuple[str, tuple[str, ...]], CohortQuery] = {}
+
+
+def _without(query: CohortQuery, columns: tuple[str, ...]) -> CohortQuery:
+    """The query without the pass-through output columns ``columns`` (made once)."""
+    key = (query.sql("duckdb"), columns)  # the text is the query's whole identity
+    hit = _TRIMMED.get(key)
+    if hit is None:
+        tree = query.tree.copy()
+        tree.set("expressions", [e for e in tree.expressions if e.alias_or_name not in columns])
+        hit = _TRIMMED[key] = dataclasses.replace(query, tree=tree, _texts={})
+        if len(_TRIMMED) > 64:
+            _TRIMMED.pop(next(iter(_TRIMMED)))
+    return hit
 
 
 def lay_facts(query: CohortQuery) -> dict[str, str]:
