@@ -14,6 +14,7 @@ in Markdown, control characters in text). Time and memory limits are the pool's 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import itertools
 import json
@@ -169,21 +170,14 @@ def render_all(assessment: visitation.Assessment) -> None:
 # --------------------------------------------------------------------------------------
 
 
-_PARSER: list[Any] = []
-
-
-def _one_parser() -> Any:
-    """The CLI's argument parser, built once per fuzzing process (30 ms each time, for the
-    same subcommands and formats: nothing registers a renderer in a fuzzing worker)."""
-    if not _PARSER:
-        _PARSER.append(_build_parser())
-    return _PARSER[0]
+_one_parser = functools.cache(_build_parser)
+"""The CLI's argument parser, built once per fuzzing process (30 ms each time, for the
+same subcommands and formats: nothing registers a renderer in a fuzzing worker)."""
 
 
 def run_cli(argv: Sequence[str]) -> tuple[int, str, str]:
     """``visitation.cli.main`` in this process, its output captured."""
-    if cli_module.build_parser is not _one_parser:
-        cli_module.build_parser = _one_parser
+    cli_module.build_parser = _one_parser
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli_main(list(argv))

@@ -260,10 +260,8 @@ class Watcher(ABC):
         patient, changed = self._merge(live, ev)
         if self._compiled is None:
             self._use(resolve(self._spec, day))
-        self._aware = when.tzinfo is not None
-        if self._watermark is None or day > self._watermark:
-            self._watermark = day
-            self._watermark_ordinal = day.toordinal()
+        self._commit_time(ev, key)
+        self._watermark_to(day)
         queue = self._queue
         out = self._advance(day, ev) if queue and queue[0][0] <= self._watermark_ordinal else []
         if live is None:
@@ -377,7 +375,7 @@ class Watcher(ABC):
             return patient, []
         facts = patient.__dict__
         changed = [k for k in ev.set if old[k] != facts[k]]
-        changed += [k for k in ev.clear if old[k] is not None and k not in ev.set]
+        changed += [k for k in ev.clear if old.get(k) is not None and k not in ev.set]
         return patient, changed
 
     def _revise(self, live: Live, ev: Event) -> tuple[Patient, list[str]]:
@@ -385,11 +383,7 @@ class Watcher(ABC):
         changes (:func:`visitation.revise`), and check the dates against the event's date
         only for the facts it changes unless the date moved on."""
         old = live.patient.__dict__
-        clear = (
-            [n for n in ev.clear if n in old and old[n] is not None and n not in ev.set]
-            if ev.clear
-            else ()
-        )
+        clear = [n for n in ev.clear if old.get(n) is not None and n not in ev.set]
         try:
             patient = revise(live.patient, ev.set, clear)
         except ValidationError as exc:
@@ -458,11 +452,15 @@ class Watcher(ABC):
                 entry = (due, _RANK[kind], next(self._seq), live.id, live.episode, tag[1], kind)
                 heapq.heappush(self._queue, entry)
 
-    def _advance(self, day: date, ev: Event) -> list[Emitted]:
-        """Move the watermark to ``day`` and fire the deadlines it reaches, in order."""
+    def _watermark_to(self, day: date) -> None:
+        """The stream's time moves on to ``day`` (never back)."""
         if self._watermark is None or day > self._watermark:
             self._watermark = day
             self._watermark_ordinal = day.toordinal()
+
+    def _advance(self, day: date, ev: Event) -> list[Emitted]:
+        """Move the watermark to ``day`` and fire the deadlines it reaches, in order."""
+        self._watermark_to(day)
         limit = self._watermark_ordinal
         queue = self._queue
         if not queue or queue[0][0] > limit:
