@@ -6,6 +6,10 @@ Measured in one run, each case in a fresh process (so its peak memory is its own
 
 - ``end_to_end``: Parquet file → checked → DuckDB → every rule's status, every verdict and
   the missing facts as an Arrow table (``evaluate_cohort``). Data generation excluded.
+  The file is written as ``visitation cohort synth`` writes one: pyarrow, snappy, sets as
+  list columns, row groups of at most 122,880 rows (``ROW_GROUP_ROWS``, DuckDB's default;
+  9 row groups per million patients, so both threads read); the ``portable`` variant holds
+  the sets as member columns instead.
 - ``statuses_verdicts``: the statuses and verdicts alone, the query (without the missing
   masks) over the cohort already in the portable layout in DuckDB; once counted
   (aggregated in the engine) and once materialised to Arrow.
@@ -63,11 +67,14 @@ def _peak_mib() -> float:
 
 
 def make(path: Path, n: int, seed: int = 1, portable: bool = False) -> None:
-    """A synthetic cohort of ``n`` patients, written 1M rows (one row group) at a time;
-    sets as lists, or (``portable``) as the member columns the SQL reads."""
+    """A synthetic cohort of ``n`` patients, generated 1M rows at a time and written as
+    ``visitation cohort synth`` writes it (pyarrow, snappy, row groups of ``ROW_GROUP_ROWS``
+    = 122,880 rows: 9 per million); sets as lists, or (``portable``) as the member columns
+    the SQL reads."""
     import pyarrow.parquet as pq
 
     from visitation.cohort import synthetic
+    from visitation.cohort._output import ROW_GROUP_ROWS
 
     writer = None
     step = 1_000_000
@@ -79,7 +86,7 @@ def make(path: Path, n: int, seed: int = 1, portable: bool = False) -> None:
         part = part.set_column(0, "patient_id", pc.add(ids, start))
         if writer is None:
             writer = pq.ParquetWriter(path, part.schema)
-        writer.write_table(part, row_group_size=step)
+        writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
     if writer is not None:
         writer.close()
 
@@ -244,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
 def _print(report: dict[str, Any]) -> None:
     n = report["patients"]
     print(f"{report['date']}  {report['machine']}  load {report['load_average']}")
-    print(f"{n:,} synthetic patients from Parquet, DuckDB embedded")
+    print(f"{n:,} synthetic patients from Parquet (snappy, row groups of <= 122,880 rows), "
+          "DuckDB embedded")  # fmt: skip
     print(f"{'rule set':<20}{'end to end':>12}{'cpu':>8}{'portable':>10}{'target':>8}"
           f"{'stat+verd':>11}{'(arrow)':>9}{'python':>10}{'speed-up':>10}"
           f"{'peak MiB':>10}")  # fmt: skip

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -11,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlglot import exp
 
 from visitation import CompiledRuleSet, resolve
 from visitation.cohort._engines import INPUT_TABLE, dialect_of, run
@@ -22,6 +25,7 @@ from visitation.cohort._input import (
     to_layout,
 )
 from visitation.cohort._sql import (
+    AGE_BANDS,
     GROUP_COLUMNS,
     MASK_BITS,
     CohortQuery,
@@ -187,36 +191,70 @@ def iter_cohort(
 
 def _run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
     """The engine's result. On an embedded DuckDB (which keeps the input's row order: its
-    ``preserve_insertion_order`` holds on a connection of its own) the group columns the
+    ``preserve_insertion_order`` holds on a database of its own) the group columns the
     query only passes through are taken from the input beside it, not converted to and
-    from the engine's strings; the ids, which it still returns, show that the rows line up
-    (else the whole query is run)."""
-    beside = [g for g in query.groups if g in data.column_names and g != "age_band"]
-    if not beside or not (engine is None or engine == "duckdb"):
+    from the engine's strings, and the age band comes back as a small code turned into
+    its label in Arrow (a dictionary); the ids, which it still returns, show that the rows
+    line up (else the whole query is run)."""
+    if not (engine is None or engine == "duckdb"):
         return run(query, data, engine)
-    result = run(_without(query, tuple(beside)), data, engine)
+    beside = tuple(g for g in query.groups if g in data.column_names and g != "age_band")
+    result = run(_embedded(query, beside), data, engine)
     ids = query.id_column
     if not result.column(ids).equals(data.column(ids)):  # e.g. ids of another Arrow type
         return run(query, data, engine)
+    if "age_band" in query.groups:
+        k = result.schema.get_field_index("age_band")
+        result = result.set_column(k, "age_band", _band_labels(result.column(k)))
     for g in beside:
         result = result.append_column(g, data.column(g))
     return result
 
 
-_TRIMMED: dict[tuple[str, tuple[str, ...]], CohortQuery] = {}
+_BAND_LABELS = pa.array([label for _, label in AGE_BANDS], pa.string())
+_BAND_CODE = pa.uint8()
 
 
-def _without(query: CohortQuery, columns: tuple[str, ...]) -> CohortQuery:
-    """The query without the pass-through output columns ``columns`` (made once)."""
+def _band_labels(codes: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The age band's codes (an index into :data:`AGE_BANDS`) as its labels, dictionary-
+    coded (the result's string column is made from it by one cast in :func:`assemble`)."""
+    chunks = [pa.DictionaryArray.from_arrays(c, _BAND_LABELS) for c in codes.chunks]
+    return pa.chunked_array(chunks, pa.dictionary(_BAND_CODE, pa.string()))
+
+
+_EMBEDDED: dict[tuple[str, tuple[str, ...]], CohortQuery] = {}
+
+
+def _embedded(query: CohortQuery, columns: tuple[str, ...]) -> CohortQuery:
+    """The query as run on an embedded DuckDB (made once): without the pass-through output
+    columns ``columns``, and with the age band's labels replaced by their codes."""
     key = (query.sql("duckdb"), columns)  # the text is the query's whole identity
-    hit = _TRIMMED.get(key)
+    hit = _EMBEDDED.get(key)
     if hit is None:
         tree = query.tree.copy()
-        tree.set("expressions", [e for e in tree.expressions if e.alias_or_name not in columns])
-        hit = _TRIMMED[key] = dataclasses.replace(query, tree=tree, _texts={})
-        if len(_TRIMMED) > 64:
-            _TRIMMED.pop(next(iter(_TRIMMED)))
+        kept = []
+        for e in tree.expressions:
+            if e.alias_or_name in columns:
+                continue
+            if e.alias_or_name == "age_band":
+                e = e.transform(_band_code)
+            kept.append(e)
+        tree.set("expressions", kept)
+        hit = _EMBEDDED[key] = dataclasses.replace(query, tree=tree, _texts={})
+        if len(_EMBEDDED) > 64:
+            _EMBEDDED.pop(next(iter(_EMBEDDED)))
     return hit
+
+
+_CODE_OF = {label: k for k, (_, label) in enumerate(AGE_BANDS)}
+
+
+def _band_code(node: exp.Expr) -> exp.Expr:
+    """An age band's label literal as its code (``CAST(k AS UTINYINT)``)."""
+    if isinstance(node, exp.Literal) and node.is_string and node.this in _CODE_OF:
+        code = exp.Literal.number(_CODE_OF[node.this])
+        return exp.cast(code, exp.DataType.build("UTINYINT", dialect="duckdb"))
+    return node
 
 
 def lay_facts(query: CohortQuery) -> dict[str, str]:
@@ -230,16 +268,30 @@ def facts_read(query: CohortQuery) -> frozenset[str]:
     return frozenset(of[c] for c in query.inputs if c in of)
 
 
+PARALLEL_ROWS = 100_000
+"""Results of at least this many rows are put together on two threads."""
+
+
 def assemble(query: CohortQuery, result: pa.Table) -> pa.Table:
     """The engine's result as the documented table: booleans, missing lists, metadata."""
     columns: dict[str, Any] = {query.id_column: result.column(query.id_column)}
     for _, col in (*query.rules, *query.indicators):
         columns[col] = _truth(result.column(col))
+    # the missing lists and the group labels (string takes) on both cores: Arrow and NumPy
+    # let go of the GIL; each is a pure function of the result
+    work: dict[str, Callable[[], Any]] = {}
     for p in query.pathways:
         columns[p.verdict] = _truth(result.column(p.verdict))
-        columns[f"missing:{p.id}"] = _missing(p, result)
+        columns[f"missing:{p.id}"] = None
+        work[f"missing:{p.id}"] = functools.partial(_missing, p, result)
     for g in query.groups:
-        columns[g] = result.column(g).cast(pa.string())
+        work[g] = functools.partial(result.column(g).cast, pa.string())
+    if result.num_rows >= PARALLEL_ROWS and len(work) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = {k: pool.submit(f) for k, f in work.items()}
+            columns.update({k: d.result() for k, d in done.items()})
+    else:
+        columns.update({k: f() for k, f in work.items()})
     out = pa.table(columns)
     meta = {
         METADATA_KEYS[0]: query.ruleset_key,
@@ -269,17 +321,12 @@ def _missing(p: PathwayColumns, result: pa.Table) -> pa.Array:
     codes: Any = None
     uniques: Any = None
     for m in p.masks:  # a code per distinct combination of mask values
-        enc = pc.dictionary_encode(pc.fill_null(result.column(m).cast(pa.int64()), 0))
-        enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
-        part = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
-        seen = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), np.int64)
+        part, seen = _codes(_mask_values(result.column(m)))
         if codes is None:
             codes, uniques = part, seen[:, None]
             continue
         width = len(seen)
-        mixed = pc.dictionary_encode(pa.array(codes * width + part))
-        codes = np.asarray(mixed.indices.to_numpy(zero_copy_only=False), np.int64)
-        pairs = np.asarray(mixed.dictionary.to_numpy(zero_copy_only=False), np.int64)
+        codes, pairs = _codes(codes * width + part)
         uniques = np.column_stack([uniques[pairs // width], seen[pairs % width]])
     order, lengths = _decoded(uniques, p.occurrences, names)
     starts = np.cumsum(lengths) - lengths
@@ -292,6 +339,38 @@ def _missing(p: PathwayColumns, result: pa.Table) -> pa.Array:
         where = np.repeat(starts[codes] - offsets[:-1], row_lengths) + np.arange(total)
         values = pc.take(pa.array(names, pa.string()), pa.array(order[where]))
     return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+
+
+def _mask_values(col: pa.ChunkedArray) -> Any:
+    """A mask column as one int64 NumPy array (an unset mask counts as no bits)."""
+    if col.null_count:
+        col = pc.fill_null(col, 0)
+    parts = [c.to_numpy(zero_copy_only=False) for c in col.chunks]
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+
+
+DIRECT_LIMIT = 1 << 12
+"""Mask values below this are their own codes (a mask of at most 12 fact occurrences)."""
+
+LOOKUP_LIMIT = 1 << 20
+"""Mask values below this are coded through a lookup table (no hashing, no sort)."""
+
+
+def _codes(values: Any) -> tuple[Any, Any]:
+    """(each value's index among the distinct values, the distinct values) of a non-negative
+    int64 array: through a table of present values when they are small (a mask of few
+    fact occurrences, the usual case), else by hashing."""
+    top = int(values.max()) if len(values) else 0
+    if top < DIRECT_LIMIT and (not len(values) or int(values.min()) >= 0):
+        return values, np.arange(top + 1)  # every value below top: its own code
+    if top < LOOKUP_LIMIT and (not len(values) or int(values.min()) >= 0):
+        seen = np.flatnonzero(np.bincount(values, minlength=1))
+        lookup = np.zeros(top + 1, np.int64)
+        lookup[seen] = np.arange(len(seen))
+        return lookup[values], seen
+    enc = pc.dictionary_encode(pa.array(values))
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
+    return codes, np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), np.int64)
 
 
 def _decoded(uniques: Any, occurrences: Sequence[str], names: list[str]) -> tuple[Any, Any]:

@@ -207,8 +207,8 @@ def _distinct(ids: pa.ChunkedArray | pa.Array) -> bool:
     """No value twice: for whole numbers a sortedness test (ids usually come in order),
     else a sort; other types by hashing."""
     if pa.types.is_integer(ids.type):
-        a = np.asarray(ids.to_numpy() if isinstance(ids, pa.Array) else
-                       pa.chunked_array(ids).to_numpy())  # fmt: skip
+        chunks = [ids] if isinstance(ids, pa.Array) else ids.chunks  # not through pandas
+        a = np.concatenate([c.to_numpy() for c in chunks]) if chunks else np.zeros(0, np.int64)
         if len(a) < 2 or bool(np.all(a[1:] > a[:-1])):
             return True
         a = np.sort(a)
