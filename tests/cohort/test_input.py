@@ -193,6 +193,30 @@ def test_batches_give_the_same_result_and_global_row_numbers(tmp_path: Path) -> 
         evaluate_cohort(path, RULES, on=ON, batch_rows=70)
 
 
+def test_row_groups_are_checked_each_on_its_own_with_file_row_numbers(tmp_path: Path) -> None:
+    """A Parquet file of several row groups (each with its own dictionaries) read as one batch
+    gives the one-table result, and a bad choice or set member in a later row group names its
+    row in the file."""
+    table = _small()
+    path = tmp_path / "c.parquet"
+    pq.write_table(table, path, row_group_size=64)
+    assert pq.ParquetFile(path).num_row_groups == 5
+    assert evaluate_cohort(path, RULES, on=ON).table.equals(
+        evaluate_cohort(table, RULES, on=ON).table
+    )
+    for name, row, value, message in (
+        ("prognosis", 199, "weks", r"column 'prognosis', row 200 \(patient 200\): 'weks'"),
+        ("problem_domains", 230, ["socail"], r"column 'problem_domains', row 231 \(patient 231\)"),
+    ):
+        values = table.column(name).to_pylist()
+        values[row] = value
+        k = table.schema.get_field_index(name)
+        bad = table.set_column(k, name, pa.array(values, table.schema.field(name).type))
+        pq.write_table(bad, path, row_group_size=64)
+        with pytest.raises(CohortInputError, match=message):
+            evaluate_cohort(path, RULES, on=ON)
+
+
 def test_a_portable_table_without_a_needed_member_column_is_refused() -> None:
     """A free-text set given only by its size cannot answer a rule naming one of its values."""
     from visitation import compile_ruleset

@@ -382,10 +382,26 @@ def _as(c: _Checker, name: str, col: pa.ChunkedArray, sql_type: str) -> pa.Chunk
 
 
 def _dictionary_choice(
-    c: _Checker, name: str, col: pa.ChunkedArray, vocabulary: Sequence[str]
+    c: _Checker, name: str, col: pa.ChunkedArray | pa.Array, vocabulary: Sequence[str]
+) -> pa.Array | pa.ChunkedArray:
+    """A dictionary-coded choice column checked on its dictionary (kept coded: fast), each
+    chunk on its own (a Parquet row group has a dictionary of its own: putting the chunks
+    together would first unify them, a pass over every value)."""
+    if isinstance(col, pa.ChunkedArray):
+        parts, start = [], 0
+        for chunk in col.chunks:
+            parts.append(_dictionary_chunk(c, name, chunk, vocabulary, start))
+            start += len(chunk)
+        if not parts:
+            return pa.chunked_array([], pa.dictionary(pa.int32(), pa.string()))
+        return pa.chunked_array(parts)
+    return _dictionary_chunk(c, name, col, vocabulary, 0)
+
+
+def _dictionary_chunk(
+    c: _Checker, name: str, arr: pa.Array, vocabulary: Sequence[str], start: int
 ) -> pa.Array:
-    """A dictionary-coded choice column checked on its dictionary (kept coded: fast)."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    """One chunk of :func:`_dictionary_choice`; ``start``: rows before it."""
     if not (
         pa.types.is_string(arr.type.value_type) or pa.types.is_large_string(arr.type.value_type)
     ):
@@ -396,7 +412,7 @@ def _dictionary_choice(
         if pc.any(rows).as_py():
             row = _first_row(rows)
             v = arr[row].as_py()
-            raise c.fail(name, row, f"'{v}' is not one of {', '.join(vocabulary)}"
+            raise c.fail(name, start + row, f"'{v}' is not one of {', '.join(vocabulary)}"
                          f"{_hint(str(v), vocabulary)}")  # fmt: skip
     return pa.DictionaryArray.from_arrays(  # indices of a valid array: not checked again
         arr.indices.cast(pa.int32()), arr.dictionary.cast(pa.string()), safe=False
@@ -422,14 +438,29 @@ def _parse_dates(c: _Checker, name: str, text: pa.ChunkedArray) -> pa.ChunkedArr
 
 def _set_columns(
     c: _Checker, name: str, col: pa.ChunkedArray, kind: str, cols: list[Any]
-) -> dict[str, pa.Array]:
-    """A set (or score list) column as its size column and member columns."""
+) -> dict[str, Any]:
+    """A set (or score list) column as its size column and member columns, each chunk on
+    its own (a Parquet row group's dictionary is its own: putting the chunks together
+    would first unify the dictionaries, a pass over every member)."""
     t = col.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         col = _json_lists(c, name, col, kind)
         t = col.type
     if not (pa.types.is_list(t) or pa.types.is_large_list(t)):
         raise c.fail(name, 0, f"the column holds {t}, not a list of values")
+    if not isinstance(col, pa.ChunkedArray) or col.num_chunks < 2:
+        return _set_chunk(c, name, col, kind, cols, 0)
+    parts, start = [], 0
+    for chunk in col.chunks:
+        parts.append(_set_chunk(c, name, chunk, kind, cols, start))
+        start += len(chunk)
+    return {k: pa.chunked_array([p[k] for p in parts]) for k in parts[0]}
+
+
+def _set_chunk(
+    c: _Checker, name: str, col: pa.ChunkedArray | pa.Array, kind: str, cols: list[Any], start: int
+) -> dict[str, pa.Array]:
+    """One chunk of :func:`_set_columns`; ``start``: rows before it."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     size = pc.list_value_length(arr).cast(pa.int64())
     out: dict[str, pa.Array] = {}
@@ -461,8 +492,8 @@ def _set_columns(
         if bad.any():
             k = int(np.argmax(bad))
             v = values[k].as_py()
-            raise c.fail(name, int(parents[k]), f"'{v}' is not one of {', '.join(vocabulary)}"
-                         f"{_hint(str(v), vocabulary)}")  # fmt: skip
+            raise c.fail(name, start + int(parents[k]), f"'{v}' is not one of "
+                         f"{', '.join(vocabulary)}{_hint(str(v), vocabulary)}")  # fmt: skip
     out[cols[0].name] = size
     for chunk in range(1, len(cols), 62):  # 62 member bits per pass
         out.update(_members(cols[chunk : chunk + 62], values, coded, words, offsets, arr))
