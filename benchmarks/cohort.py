@@ -95,15 +95,17 @@ def case_end_to_end(path: str, rules: str, repeats: int) -> dict[str, Any]:
     from visitation.cohort import evaluate_cohort
 
     result: list[Any] = []
+    cpus: list[float] = []
 
     def run() -> None:
+        cpu = time.process_time()
         result[:] = [evaluate_cohort(path, rules, on=ON)]
+        cpus.append(time.process_time() - cpu)
 
-    cpu = time.process_time()
     seconds = _best(run, repeats)
-    cpu = (time.process_time() - cpu) / repeats
     table = result[0].table
-    return {"seconds": seconds, "cpu_seconds": cpu, "rows": table.num_rows,
+    return {"seconds": seconds, "cpu_seconds": sum(cpus) / len(cpus),
+            "cpu_best_seconds": min(cpus), "rows": table.num_rows,
             "columns": table.num_columns, "ruleset": result[0].ruleset_key,
             "peak_mib": _peak_mib()}  # fmt: skip
 
@@ -224,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ruleset": e2e["ruleset"],
                 "end_to_end_s": e2e["seconds"],
                 "end_to_end_cpu_s": e2e["cpu_seconds"],
+                "end_to_end_cpu_best_s": e2e["cpu_best_seconds"],
                 "end_to_end_peak_mib": e2e["peak_mib"],
                 "end_to_end_portable_s": e2p["seconds"],
                 "end_to_end_portable_peak_mib": e2p["peak_mib"],
@@ -253,15 +256,17 @@ def _print(report: dict[str, Any]) -> None:
     print(f"{report['date']}  {report['machine']}  load {report['load_average']}")
     print(f"{n:,} synthetic patients from Parquet (snappy, row groups of <= 122,880 rows), "
           "DuckDB embedded")  # fmt: skip
-    print(f"{'rule set':<20}{'end to end':>12}{'cpu':>8}{'portable':>10}{'target':>8}"
+    print(f"{'rule set':<20}{'end to end':>12}{'cpu*':>8}{'portable':>10}{'target':>8}"
           f"{'stat+verd':>11}{'(arrow)':>9}{'python':>10}{'speed-up':>10}"
           f"{'peak MiB':>10}")  # fmt: skip
     for r in report["rule_sets"].values():
-        print(f"{r['ruleset']:<20}{r['end_to_end_s']:>11.3f}s{r['end_to_end_cpu_s']:>7.2f}s"
+        print(f"{r['ruleset']:<20}{r['end_to_end_s']:>11.3f}s{r['end_to_end_cpu_best_s']:>7.2f}s"
               f"{r['end_to_end_portable_s']:>9.3f}s{'0.5s':>8}"
               f"{r['statuses_verdicts_counted_s']:>10.3f}s{r['statuses_verdicts_arrow_s']:>8.3f}s"
               f"{r['python_loop_scaled_s']:>9.2f}s{r['speed_up']:>9.1f}×"
               f"{r['end_to_end_peak_mib']:>10.0f}")  # fmt: skip
+    print("end to end: wall, best of the repeats; cpu*: CPU time of both threads, best run; "
+          "python: the evaluate_core loop on a subsample, scaled")  # fmt: skip
     if "big" in report:
         b = report["big"]
         print(f"{b['patients']:,} patients streamed ({b['rules']}): {b['seconds']:.2f} s, "
