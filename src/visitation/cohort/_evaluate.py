@@ -13,7 +13,6 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlglot import exp
 
 from visitation import CompiledRuleSet, resolve
 from visitation.cohort._engines import INPUT_TABLE, dialect_of, run
@@ -30,6 +29,7 @@ from visitation.cohort._sql import (
     MASK_BITS,
     CohortQuery,
     PathwayColumns,
+    age_cutoff,
     compile_sql,
 )
 
@@ -193,68 +193,82 @@ def _run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
     """The engine's result. On an embedded DuckDB (which keeps the input's row order: its
     ``preserve_insertion_order`` holds on a database of its own) the group columns the
     query only passes through are taken from the input beside it, not converted to and
-    from the engine's strings, and the age band comes back as a small code turned into
-    its label in Arrow (a dictionary); the ids, which it still returns, show that the rows
-    line up (else the whole query is run)."""
+    from the engine's strings, and the age band is counted in NumPy from the input's
+    ``age`` and ``birth_date`` (the query's seven-way CASE cost DuckDB about 40 ms per
+    million rows); the ids, which DuckDB still returns, show that the rows line up (else
+    the whole query is run)."""
     if not (engine is None or engine == "duckdb"):
         return run(query, data, engine)
     beside = tuple(g for g in query.groups if g in data.column_names and g != "age_band")
-    result = run(_embedded(query, beside), data, engine)
+    band = "age_band" in query.groups and {"age", "birth_date"} <= set(data.column_names)
+    result = run(_embedded(query, beside + (("age_band",) if band else ())), data, engine)
     ids = query.id_column
     if not result.column(ids).equals(data.column(ids)):  # e.g. ids of another Arrow type
         return run(query, data, engine)
-    if "age_band" in query.groups:
-        k = result.schema.get_field_index("age_band")
-        result = result.set_column(k, "age_band", _band_labels(result.column(k)))
+    if band:
+        bands = age_bands(data.column("age"), data.column("birth_date"), query.on)
+        result = result.append_column("age_band", bands)
     for g in beside:
         result = result.append_column(g, data.column(g))
     return result
 
 
 _BAND_LABELS = pa.array([label for _, label in AGE_BANDS], pa.string())
-_BAND_CODE = pa.uint8()
+_EPOCH = date(1970, 1, 1)
 
 
-def _band_labels(codes: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The age band's codes (an index into :data:`AGE_BANDS`) as its labels, dictionary-
-    coded (the result's string column is made from it by one cast in :func:`assemble`)."""
-    chunks = [pa.DictionaryArray.from_arrays(c, _BAND_LABELS) for c in codes.chunks]
-    return pa.chunked_array(chunks, pa.dictionary(_BAND_CODE, pa.string()))
+def age_bands(age: pa.ChunkedArray, born: pa.ChunkedArray, on: date) -> pa.ChunkedArray:
+    """Each patient's age band on ``on`` as the query's ``age_band`` counts it (the
+    recorded age, else the birth date against the :func:`age_cutoff` days; neither:
+    null), dictionary-coded (the result's string column is made from it by one cast in
+    :func:`assemble`)."""
+    ups = [up for up, _ in AGE_BANDS if up is not None]
+    cutoffs = [(age_cutoff(on, up) - _EPOCH).days for up in ups]
+    chunks = []
+    for a, b in zip(*_paired(age, born), strict=True):
+        years, birth = _values(a, np.int64), _values(b, np.int32)
+        by_age = np.zeros(len(a), np.int8)  # the bands whose lower bound the age reaches
+        by_birth = np.zeros(len(a), np.int8)  # the cut-offs on or after the birth day
+        for up, cut in zip(ups, cutoffs, strict=True):
+            by_age += years >= up
+            by_birth += birth <= cut
+        has_age = a.is_valid().to_numpy(zero_copy_only=False)
+        code = np.where(has_age, by_age, by_birth)
+        known = has_age | b.is_valid().to_numpy(zero_copy_only=False)
+        chunks.append(pa.DictionaryArray.from_arrays(pa.array(code, mask=~known), _BAND_LABELS))
+    return pa.chunked_array(chunks, pa.dictionary(pa.int8(), pa.string()))
+
+
+def _values(arr: pa.Array, dtype: Any) -> Any:
+    """A fixed-width array's values as NumPy, without a copy (any value where null)."""
+    data = arr.buffers()[1]
+    if data is None or arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype)
+    return np.frombuffer(data, dtype, count=len(arr), offset=arr.offset * np.dtype(dtype).itemsize)
+
+
+def _paired(a: pa.ChunkedArray, b: pa.ChunkedArray) -> tuple[list[Any], list[Any]]:
+    """The chunks of two columns of one table, cut alike (whole when they are not)."""
+    if [len(c) for c in a.chunks] == [len(c) for c in b.chunks]:
+        return list(a.chunks), list(b.chunks)
+    return [a.combine_chunks()], [b.combine_chunks()]
 
 
 _EMBEDDED: dict[tuple[str, tuple[str, ...]], CohortQuery] = {}
 
 
 def _embedded(query: CohortQuery, columns: tuple[str, ...]) -> CohortQuery:
-    """The query as run on an embedded DuckDB (made once): without the pass-through output
-    columns ``columns``, and with the age band's labels replaced by their codes."""
+    """The query as run on an embedded DuckDB (made once): without the output columns
+    ``columns``, which :func:`_run` makes beside it."""
     key = (query.sql("duckdb"), columns)  # the text is the query's whole identity
     hit = _EMBEDDED.get(key)
     if hit is None:
         tree = query.tree.copy()
-        kept = []
-        for e in tree.expressions:
-            if e.alias_or_name in columns:
-                continue
-            if e.alias_or_name == "age_band":
-                e = e.transform(_band_code)
-            kept.append(e)
-        tree.set("expressions", kept)
+        tree.set("expressions", [e for e in tree.expressions if e.alias_or_name not in columns])
         hit = _EMBEDDED[key] = dataclasses.replace(query, tree=tree, _texts={})
         if len(_EMBEDDED) > 64:
             _EMBEDDED.pop(next(iter(_EMBEDDED)))
     return hit
-
-
-_CODE_OF = {label: k for k, (_, label) in enumerate(AGE_BANDS)}
-
-
-def _band_code(node: exp.Expr) -> exp.Expr:
-    """An age band's label literal as its code (``CAST(k AS UTINYINT)``)."""
-    if isinstance(node, exp.Literal) and node.is_string and node.this in _CODE_OF:
-        code = exp.Literal.number(_CODE_OF[node.this])
-        return exp.cast(code, exp.DataType.build("UTINYINT", dialect="duckdb"))
-    return node
 
 
 def lay_facts(query: CohortQuery) -> dict[str, str]:

@@ -33,6 +33,7 @@ __all__ = [
     "DIALECTS",
     "CohortQuery",
     "PathwayColumns",
+    "age_cutoff",
     "compile_sql",
     "mask_to_facts",
 ]
@@ -98,6 +99,19 @@ class CohortQuery:
         if text is None:
             text = self._texts[(dialect, pretty)] = self.tree.sql(dialect=dialect, pretty=pretty)
         return text
+
+
+def age_cutoff(on: date, years: int) -> date:
+    """The day ``years`` years before ``on`` (the last real day on or before it: 28 February
+    for a 29 February in a common year): born after it, a patient is younger than
+    ``years`` on ``on``."""
+    year = on.year - years
+    day = on.day
+    while True:
+        try:
+            return date(year, on.month, day)
+        except ValueError:
+            day -= 1
 
 
 def mask_to_facts(occurrences: Sequence[str], masks: Sequence[int]) -> list[str]:
@@ -244,15 +258,7 @@ class Builder:
         recorded age, or a birth date after the day ``years`` years before (the last real
         day on or before it: 28 February for a 29 February in a common year), which is
         ``age_from``'s count without its date arithmetic on every row."""
-        on = self.on
-        year = on.year - years
-        day = on.day
-        while True:
-            try:
-                cutoff = date(year, on.month, day)
-                break
-            except ValueError:
-                day -= 1
+        cutoff = age_cutoff(self.on, years)
         return or_(
             [
                 exp.LT(this=self.column("age"), expression=lit(years)),
