@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlglot import exp
 
 from visitation import CompiledRuleSet, resolve
 from visitation.cohort._engines import INPUT_TABLE, dialect_of, run
@@ -201,16 +202,45 @@ def _run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
         return run(query, data, engine)
     beside = tuple(g for g in query.groups if g in data.column_names and g != "age_band")
     band = "age_band" in query.groups and {"age", "birth_date"} <= set(data.column_names)
-    result = run(_embedded(query, beside + (("age_band",) if band else ())), data, engine)
+    copied = {k: v for k, v in _copies(query).items() if data.schema.field(v).type == pa.bool_()}
+    dropped = beside + tuple(copied) + (("age_band",) if band else ())
+    result = run(_embedded(query, dropped), data, engine)
     ids = query.id_column
     if not result.column(ids).equals(data.column(ids)):  # e.g. ids of another Arrow type
         return run(query, data, engine)
+    for status, column in copied.items():  # a rule whose status is a yes/no fact as is
+        result = result.append_column(status, data.column(column))
     if band:
         bands = age_bands(data.column("age"), data.column("birth_date"), query.on)
         result = result.append_column("age_band", bands)
     for g in beside:
         result = result.append_column(g, data.column(g))
     return result
+
+
+_COPIES: dict[str, dict[str, str]] = {}
+
+
+def _copies(query: CohortQuery) -> dict[str, str]:
+    """Status column → input column, for each rule or indicator whose status the query
+    computes as an input column as is (a yes/no fact: ``curative_ended: true``)."""
+    key = query.sql("duckdb")
+    hit = _COPIES.get(key)
+    if hit is None:
+        statuses = {c for _, c in (*query.rules, *query.indicators)}
+        inputs = set(query.inputs)
+        with_ = query.tree.args.get("with_") or query.tree.args.get("with")
+        stage = [cte.this for cte in (with_.expressions if with_ else []) if cte.alias == "s"]
+        hit = {
+            e.alias: e.this.name
+            for e in (stage[0].expressions if stage else [])
+            if isinstance(e, exp.Alias) and e.alias in statuses
+            and isinstance(e.this, exp.Column) and e.this.name in inputs
+        }  # fmt: skip
+        _COPIES[key] = hit
+        if len(_COPIES) > 64:
+            _COPIES.pop(next(iter(_COPIES)))
+    return hit
 
 
 _BAND_LABELS = pa.array([label for _, label in AGE_BANDS], pa.string())
