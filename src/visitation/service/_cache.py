@@ -3,10 +3,13 @@
 An EHR sends patient-view each time a chart is opened; the same record on the same day
 gives the same cards. The key is a SHA-256 of everything that decides the answer: the
 service, the language, the evaluation date, the content hash of each rule set in force,
-the request's whole ``context`` and every prefetch value as received (the JSON text of
+the request's whole ``context`` and every prefetch value as received (orjson's text of
 the parsed values, so equal text means equal content; the same content in another key
 order is a miss, never a wrong hit). Only answers made from the prefetch alone are kept
-(no ``fhirServer`` access: what a FHIR server returns may change).
+(nothing fetched from ``fhirServer``: what a FHIR server returns may change), and only
+for bodies orjson read (``exact`` in :mod:`visitation.service._json`: no value orjson
+would write ambiguously). ``hookInstance``, ``fhirServer``, ``fhirAuthorization`` and the
+JWT are not in the key: they do not change an answer made from the prefetch alone.
 
 What is kept is the answer's JSON with its card and suggestion uuids cut out: each hit
 gets fresh uuids and its own card-log records, so feedback stays per answer. The JWT is
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import time
 import uuid
 from collections import OrderedDict
@@ -27,6 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from visitation.service._json import dumps
 from visitation.service._store import CardRecord
 
 __all__ = ["Answer", "AnswerCache", "answer_key", "answer_of", "encode"]
@@ -58,9 +63,7 @@ class Answer:
 
 def encode(cards: list[dict[str, Any]]) -> bytes:
     """The answer's JSON, compact, as the service sends it."""
-    return json.dumps(
-        {"cards": cards}, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode()
+    return dumps({"cards": cards})
 
 
 def answer_of(body: bytes, cards: Sequence[dict[str, Any]], records: list[CardRecord]) -> Answer:
@@ -95,9 +98,9 @@ def answer_of(body: bytes, cards: Sequence[dict[str, Any]], records: list[CardRe
 
 
 def answer_key(parts: Sequence[Any]) -> str:
-    """The SHA-256 of the JSON text of ``parts`` (the module docstring lists them)."""
-    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The SHA-256 of orjson's text of ``parts`` (the module docstring lists them; dates
+    are written ISO). Raises ``TypeError`` for what orjson cannot write."""
+    return hashlib.sha256(orjson.dumps(parts)).hexdigest()
 
 
 class AnswerCache:
