@@ -158,6 +158,56 @@ class _Dx:
     group_at: tuple[str, str, str, str | None] | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What a walk needs of a mapping that only the mapping decides (made once per mapping)."""
+
+    known: dict[str, frozenset[Coding]]
+    """The codings the mapping reads, per resource type (the fast path of ``relevant``)."""
+    flags: tuple[tuple[MappingEntry, MappingEntry | None], ...]
+    """Each ``skip_if_false`` entry, in mapping order, with the boolean entry of its codes."""
+
+
+_PREPARED: dict[int, tuple[Mapping, _Prepared]] = {}
+
+
+def _prepare(mapping: Mapping) -> _Prepared:
+    found = _PREPARED.get(id(mapping))
+    if found is not None and found[0] is mapping:
+        return found[1]
+    by_kind: dict[str, set[Coding]] = {}
+    for kind, coding in mapping.by_code:
+        by_kind.setdefault(kind, set()).add(coding)
+    known = {
+        "Observation": frozenset(by_kind.get("observation", ())),
+        "Procedure": frozenset(by_kind.get("procedure", ())),
+        "Encounter": frozenset(by_kind.get("encounter", ())),
+        "Condition": frozenset(
+            by_kind.get("condition", set()) | set(mapping.snomed) | set(mapping.group_codes)
+        ),
+    }
+    flags = tuple(
+        (
+            entry,
+            next(
+                (
+                    e
+                    for e in mapping.entries
+                    if e.value == "boolean" and set(e.codes) & set(entry.codes)
+                ),
+                None,
+            ),
+        )
+        for entry in mapping.entries
+        if entry.skip_if_false
+    )
+    prepared = _Prepared(known, flags)
+    if len(_PREPARED) >= 16:  # a few mappings are in use; the mapping is kept alive here
+        _PREPARED.clear()
+    _PREPARED[id(mapping)] = (mapping, prepared)
+    return prepared
+
+
 class _Walk:
     def __init__(self, mapping: Mapping, on: date, name: str) -> None:
         self.m = mapping
@@ -177,17 +227,9 @@ class _Walk:
         self.subjects: dict[str, tuple[_Res, str]] = {}
         self.identifier: str | None = None
         self.readers: dict[str, Callable[[_Res, date | None, str | None], None]] = {}
-        by_kind: dict[str, set[Coding]] = {}
-        for kind, coding in mapping.by_code:
-            by_kind.setdefault(kind, set()).add(coding)
-        self.known: dict[str, frozenset[Coding]] = {
-            "Observation": frozenset(by_kind.get("observation", ())),
-            "Procedure": frozenset(by_kind.get("procedure", ())),
-            "Encounter": frozenset(by_kind.get("encounter", ())),
-            "Condition": frozenset(
-                by_kind.get("condition", set()) | set(mapping.snomed) | set(mapping.group_codes)
-            ),
-        }
+        prepared = _prepare(mapping)
+        self.known: dict[str, frozenset[Coding]] = prepared.known
+        self.flags = prepared.flags
 
     # ---------------------------------------------------------------- errors and helpers
     def fail(
@@ -1334,17 +1376,9 @@ class _Walk:
                     fact, json_value(winner.value), winner.source, "agree", others
                 )
         # a dated flag's date only with the flag not false (e.g. terminal declaration)
-        for entry in self.m.entries:
-            if not entry.skip_if_false or entry.fact not in facts:
+        for entry, flag in self.flags:
+            if entry.fact not in facts:
                 continue
-            flag = next(
-                (
-                    e
-                    for e in self.m.entries
-                    if e.value == "boolean" and set(e.codes) & set(entry.codes)
-                ),
-                None,
-            )
             if flag is not None and facts.get(flag.fact) is False:
                 dropped = provenance.pop(entry.fact)
                 del facts[entry.fact]
