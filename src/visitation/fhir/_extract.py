@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -118,6 +119,9 @@ _CPR = re.compile(
     r"(04|06|09|11))|((0[1-9]|1[0-9]|2[0-9])(02)))[0-9]{6})"
 )
 """dk-core's invariant on the CPR identifier (a date check, no modulus 11)."""
+
+_parse_date = lru_cache(maxsize=4096)(parse_fhir_date)
+"""``parse_fhir_date`` memoised: a pure function of the text, and a record's dates repeat."""
 
 
 @dataclass(slots=True)
@@ -313,7 +317,7 @@ class _Walk:
         if not isinstance(raw, str):
             self.fail(res, path, f"must be a FHIR date string, not {_json_type(raw)}")
             return None
-        parsed = parse_fhir_date(raw)
+        parsed = _parse_date(raw)
         if parsed is None:
             self.fail(res, path, f"'{raw}' is not a FHIR date or dateTime")
         return parsed
@@ -440,14 +444,24 @@ class _Walk:
             self.fail(shell, "Bundle.entry", "must be a JSON array")
             return []
         out = []
+        ignored = self.ignored
         for i, entry in enumerate(entries):
-            if type(entry) is dict:
+            if type(entry) is dict:  # the common case first: a well-formed entry
                 resource = entry.get("resource")
-                if type(resource) is dict and resource.get("resourceType") not in _READ:
+                if type(resource) is dict:
                     rtype = resource.get("resourceType")
-                    if type(rtype) is str and rtype:  # a type the mapping does not read
-                        self.ignored[rtype] += 1
+                    if type(rtype) is str and rtype and rtype not in _READ:
+                        ignored[rtype] += 1  # a type the mapping does not read
                         continue
+                full_url = entry.get("fullUrl")
+                if full_url is None or type(full_url) is str:
+                    if resource is None:
+                        ignored["(entry without resource)"] += 1
+                        continue
+                    res = self.resource(resource, None, full_url, (prefix, i))
+                    if res is not None:
+                        out.append(res)
+                    continue
             label = f"{prefix}entry[{i}]"
             if not isinstance(entry, dict):
                 self.errors.append(
@@ -466,7 +480,7 @@ class _Walk:
                 full_url = None
             resource = entry.get("resource")
             if resource is None:
-                self.ignored["(entry without resource)"] += 1
+                ignored["(entry without resource)"] += 1
                 continue
             res = self.resource(resource, label, full_url, (prefix, i))
             if res is not None:
@@ -476,15 +490,18 @@ class _Walk:
     def resource(
         self,
         resource: Any,
-        label: str,
+        label: str | None,
         full_url: str | None,
         at: tuple[str, int | None] | None = None,
     ) -> _Res | None:
-        if not isinstance(resource, dict):
+        """The resource of an entry (``at``: the bundle's prefix and the entry's index;
+        ``label`` names it in messages, made from ``at`` when not given)."""
+        if type(resource) is not dict and not isinstance(resource, dict):
             self.errors.append(
                 Diagnostic(
                     "fhir-malformed",
-                    f"{label}: resource must be a JSON object, not {_json_type(resource)}",
+                    f"{_label(label, at)}: resource must be a JSON object, "
+                    f"not {_json_type(resource)}",
                     self.name,
                 )
             )
@@ -493,19 +510,24 @@ class _Walk:
         rid = resource.get("id")
         if not isinstance(rtype, str) or not rtype:
             self.errors.append(
-                Diagnostic("fhir-malformed", f"{label}: resource has no resourceType", self.name)
+                Diagnostic(
+                    "fhir-malformed",
+                    f"{_label(label, at)}: resource has no resourceType",
+                    self.name,
+                )
             )
             return None
         if rid is not None and not isinstance(rid, str):
             self.errors.append(
                 Diagnostic(
                     "fhir-malformed",
-                    f"{label} ({rtype}): {rtype}.id must be a string, not {_json_type(rid)}",
+                    f"{_label(label, at)} ({rtype}): {rtype}.id must be a string, "
+                    f"not {_json_type(rid)}",
                     self.name,
                 )
             )
             return None
-        where, index = at if at is not None else (label, None)
+        where, index = at if at is not None else (_label(label, at), None)
         res = _Res(where, index, rtype, rid, full_url, resource)
         if rtype not in _READ:
             self.ignored[rtype] += 1
@@ -513,15 +535,15 @@ class _Walk:
         for key in _R5_ONLY.get(rtype, ()):
             if key in resource:
                 self.r5(res, f"{rtype}.{key}")
-        if rtype in ("Condition", "Patient"):  # what references are resolved to
+        if rtype == "Condition" or rtype == "Patient":  # what references are resolved to
             if full_url:
                 self.by_url[full_url] = res
             if rid:
                 self.by_ref[f"{rtype}/{rid}"] = res
-        if rtype == "Patient":
-            key = rid or label
-            if key not in self.patients:
-                self.patients[key] = res
+            if rtype == "Patient":
+                key = rid or _label(label, at)
+                if key not in self.patients:
+                    self.patients[key] = res
         return res
 
     def r5(self, res: _Res, element: str) -> None:
@@ -594,10 +616,13 @@ class _Walk:
                     if type(c) is not dict:
                         break
                     sy, co = c.get("system"), c.get("code")
-                    if (sy or "", co or "") in known or (
-                        dx and (sy in m.icd10_systems or sy in m.sks_systems)
-                    ):
-                        return True
+                    try:
+                        if (sy or "", co or "") in known or (
+                            dx and (sy in m.icd10_systems or sy in m.sks_systems)
+                        ):
+                            return True
+                    except TypeError:  # an object or array as system or code
+                        break  # the slow path says what is wrong
                     if not (sy is None or type(sy) is str) or not (co is None or type(co) is str):
                         break
                 else:  # well formed, and no code the mapping reads
@@ -1107,7 +1132,7 @@ class _Walk:
                 coding = self.obj(res, answer, "valueCoding", f"{path}.answer[{a}].valueCoding")
                 if coding is not None and coding.get("system") in (m.answers_1_4, m.answers_1_7):
                     eortc_system = True
-                if link in wanted and link not in answers:
+                if isinstance(link, str) and link in wanted and link not in answers:
                     answers[link] = (answer, f"{path}.answer[{a}]")
                 for j, sub in enumerate(self.lst(res, answer, "item", f"{path}.answer[{a}].item")):
                     stack.append((sub, f"{path}.answer[{a}].item[{j}]"))
@@ -1421,6 +1446,14 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
         if not any(v == o for o in out):
             out.append(v)
     return out
+
+
+def _label(label: str | None, at: tuple[str, int | None] | None) -> str:
+    """An entry's name in messages: ``label``, or made from its bundle prefix and index."""
+    if label is not None:
+        return label
+    assert at is not None
+    return at[0] if at[1] is None else f"{at[0]}entry[{at[1]}]"
 
 
 def _json_type(value: Any) -> str:
