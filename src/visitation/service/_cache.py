@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from visitation.service._cards import uuid4_text
 from visitation.service._json import dumps
 from visitation.service._store import CardRecord
 
@@ -51,7 +51,7 @@ class Answer:
 
     def render(self, issued: str) -> tuple[bytes, list[CardRecord]]:
         """The body with fresh uuids, and the records of its cards."""
-        fresh = [str(uuid.uuid4()) for _ in range(self.uuids)]
+        fresh = [uuid4_text() for _ in range(self.uuids)]
         parts = list(self.pieces)
         for k, slot in enumerate(self.slots):
             parts[2 * k + 1] = fresh[slot].encode()

@@ -25,6 +25,7 @@ not in force says so in the card's source label and first in its detail.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -157,9 +158,17 @@ def cards(
     return [_card(doc, v, opts, every) for v in chosen]
 
 
-def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> dict[str, Any]:
-    import uuid
+def uuid4_text() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it, without the
+    ``uuid.UUID`` object (eight per answer)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
+
+def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> dict[str, Any]:
     a, lang = doc.assessment, doc.lang
     p = a.pathway(v.pathway)
     summary = f"{v.title}: {v.label}"
@@ -173,7 +182,7 @@ def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> 
         summary = f"[{doc.word(f'status.{a.status}')}] {summary}"
     card: dict[str, Any] = {}
     if opts.uuids:
-        card["uuid"] = str(uuid.uuid4())
+        card["uuid"] = uuid4_text()
     card["summary"] = _shorten(summary)
     card["indicator"] = indicator(opts.hook, v.verdict, v.referral)
     items = _items(doc, v.pathway, every)
@@ -339,8 +348,6 @@ def _source(doc: Document, v: Any, items: list[_Item]) -> dict[str, Any]:
 
 
 def _task_suggestion(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
-    import uuid
-
     lang = doc.lang
     p = doc.assessment.pathway(v.pathway)
     names: list[str] = []
@@ -382,7 +389,7 @@ def _task_suggestion(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]
         del task["input"]
     suggestion: dict[str, Any] = {"label": _w(lang, "task"), "isRecommended": True}
     if opts.uuids:
-        suggestion["uuid"] = str(uuid.uuid4())
+        suggestion["uuid"] = uuid4_text()
     suggestion["actions"] = [
         {
             "type": "create",
@@ -397,7 +404,7 @@ def _view_link(doc: Document, opts: CardOptions) -> dict[str, Any] | None:
     a = doc.assessment
     if not opts.ruleset_url:
         return None
-    url = link_target(opts.ruleset_url.format(family=a.family, version=a.version))
+    url = _link(opts.ruleset_url.format(family=a.family, version=a.version))
     if url is None:
         return None
     return {"label": _w(doc.lang, "view").format(key=a.key), "url": url, "type": "absolute"}
