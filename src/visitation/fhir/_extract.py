@@ -1119,25 +1119,38 @@ class _Walk:
             (item, f"QuestionnaireResponse.item[{i}]")
             for i, item in enumerate(self.lst(res, data, "item", "QuestionnaireResponse.item"))
         ]
-        while stack:
+        systems = (m.answers_1_4, m.answers_1_7)
+        while stack:  # element paths are made only where a message or a source needs one
             item, path = stack.pop()
             if not isinstance(item, dict):
                 self.fail(res, path, "must be a JSON object")
                 continue
             link = item.get("linkId")
-            for a, answer in enumerate(self.lst(res, item, "answer", f"{path}.answer")):
+            given = item.get("answer")
+            if given is not None and not isinstance(given, list):
+                self.fail(res, f"{path}.answer", "must be a JSON array")
+                given = None
+            for a, answer in enumerate(given or ()):
                 if not isinstance(answer, dict):
                     self.fail(res, f"{path}.answer[{a}]", "must be a JSON object")
                     continue
-                coding = self.obj(res, answer, "valueCoding", f"{path}.answer[{a}].valueCoding")
-                if coding is not None and coding.get("system") in (m.answers_1_4, m.answers_1_7):
+                coding = answer.get("valueCoding")
+                if coding is not None and not isinstance(coding, dict):
+                    self.fail(res, f"{path}.answer[{a}].valueCoding", "must be a JSON object")
+                    coding = None
+                if coding is not None and coding.get("system") in systems:
                     eortc_system = True
                 if isinstance(link, str) and link in wanted and link not in answers:
                     answers[link] = (answer, f"{path}.answer[{a}]")
-                for j, sub in enumerate(self.lst(res, answer, "item", f"{path}.answer[{a}].item")):
-                    stack.append((sub, f"{path}.answer[{a}].item[{j}]"))
-            for j, sub in enumerate(self.lst(res, item, "item", f"{path}.item")):
-                stack.append((sub, f"{path}.item[{j}]"))
+                subs = answer.get("item")
+                if subs is not None:
+                    at = f"{path}.answer[{a}]"
+                    for j, sub in enumerate(self.lst(res, answer, "item", f"{at}.item")):
+                        stack.append((sub, f"{at}.item[{j}]"))
+            subs = item.get("item")
+            if subs is not None:
+                for j, sub in enumerate(self.lst(res, item, "item", f"{path}.item")):
+                    stack.append((sub, f"{path}.item[{j}]"))
         base = canonical.partition("|")[0] if canonical else None
         if base not in m.questionnaires and not eortc_system:
             self.note(
