@@ -26,7 +26,7 @@ from service.service_helpers import (
 )
 from visitation.service import create_app, load_config
 from visitation.service._app import _Guard
-from visitation.service._cache import AnswerCache, answer_key, answer_of, encode
+from visitation.service._cache import KEY_TEXT_MAX, AnswerCache, answer_key, answer_of, encode
 from visitation.service._store import CardRecord
 
 PV = "/cds-services/visitation-patient-view"
@@ -217,5 +217,14 @@ def test_the_cache_is_bounded_in_entries_and_time() -> None:
     assert cache.get(answer_key([2]), now=3.0) is kept
     assert cache.get(answer_key([2]), now=62.0) is None and len(cache) == 0
     off = AnswerCache(entries=0, seconds=60)
-    off.put("k", kept)
-    assert off.get("k") is None
+    off.put(b"k", kept)
+    assert off.get(b"k") is None
+
+
+def test_a_long_key_is_its_digest_and_never_meets_a_text() -> None:
+    """A key over 64 KiB is a NUL byte and its SHA-256 (bounded memory), other contents
+    give other digests, and a short key is the text itself."""
+    long_a, long_b = ["a" * KEY_TEXT_MAX], ["b" * KEY_TEXT_MAX]
+    assert len(answer_key(long_a)) == 33 and answer_key(long_a).startswith(b"\0")
+    assert answer_key(long_a) != answer_key(long_b)
+    assert answer_key(["x", 1]) == b'["x",1]'

@@ -1,7 +1,7 @@
 """A bounded cache of CDS Hooks answers, for a request repeated with the same content.
 
 An EHR sends patient-view each time a chart is opened; the same record on the same day
-gives the same cards. The key is a SHA-256 of everything that decides the answer: the
+gives the same cards. The key is (orjson's text of) everything that decides the answer: the
 service, the language, the evaluation date, the content hash of each rule set in force,
 the request's whole ``context`` and every prefetch value as received (orjson's text of
 the parsed values, so equal text means equal content; the same content in another key
@@ -34,7 +34,7 @@ from visitation.service._cards import uuid4_text
 from visitation.service._json import dumps
 from visitation.service._store import CardRecord
 
-__all__ = ["Answer", "AnswerCache", "answer_key", "answer_of", "encode"]
+__all__ = ["KEY_TEXT_MAX", "Answer", "AnswerCache", "answer_key", "answer_of", "encode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +97,21 @@ def answer_of(body: bytes, cards: Sequence[dict[str, Any]], records: list[CardRe
     )
 
 
-def answer_key(parts: Sequence[Any]) -> str:
-    """The SHA-256 of orjson's text of ``parts`` (the module docstring lists them; dates
-    are written ISO). Raises ``TypeError`` for what orjson cannot write."""
-    return hashlib.sha256(orjson.dumps(parts)).hexdigest()
+KEY_TEXT_MAX = 64 * 1024
+"""A key's text up to this size is the key itself (compared in full on a hit: no hash to
+collide, no hash to compute); a longer one is its SHA-256, which bounds the memory of a
+full cache (``entries`` × 64 KiB at most)."""
+
+
+def answer_key(parts: Sequence[Any]) -> bytes:
+    """The key of ``parts`` (the module docstring lists them; dates are written ISO):
+    orjson's text of them, or a NUL byte and its SHA-256 when longer than
+    :data:`KEY_TEXT_MAX` (a JSON text never starts with NUL, so the two kinds never
+    meet). Raises ``TypeError`` for what orjson cannot write."""
+    text = orjson.dumps(parts)
+    if len(text) <= KEY_TEXT_MAX:
+        return text
+    return b"\0" + hashlib.sha256(text).digest()
 
 
 class AnswerCache:
@@ -109,7 +120,7 @@ class AnswerCache:
     def __init__(self, entries: int, seconds: float) -> None:
         self.entries = entries
         self.seconds = seconds
-        self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
+        self._items: OrderedDict[bytes, tuple[float, Answer]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -121,7 +132,7 @@ class AnswerCache:
                 break
             self._items.popitem(last=False)
 
-    def get(self, key: str, now: float | None = None) -> Answer | None:
+    def get(self, key: bytes, now: float | None = None) -> Answer | None:
         """The answer kept under ``key``, if it has not expired."""
         if self.entries == 0:
             return None
@@ -133,7 +144,7 @@ class AnswerCache:
         self.hits += 1
         return found[1]
 
-    def put(self, key: str, answer: Answer, now: float | None = None) -> None:
+    def put(self, key: bytes, answer: Answer, now: float | None = None) -> None:
         """Keep ``answer`` (the oldest answer goes when the cache is full)."""
         if self.entries == 0:
             return
