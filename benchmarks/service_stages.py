@@ -16,6 +16,15 @@ least disturbed), in microseconds:
   (an answer-cache hit), with their ratios to ``/healthz``.
 
 The request bodies and tokens are those of ``benchmarks/service.py``. Stops by itself.
+
+On a loaded machine even the fastest round moves; instructions do not. Under callgrind,
+``--instructions CASE`` counts the instructions of ``--count`` whole requests of one case
+(the start, imports and warm-up not instrumented) and prints them per request::
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg/out \
+        python benchmarks/service_stages.py --instructions pv-distinct --count 30
+
+(``callgrind_control`` toggles the instrumentation from inside; about 15 s a case.)
 """
 
 from __future__ import annotations
@@ -237,6 +246,43 @@ def requests(bench: Bench, rounds: int, repeat: int) -> dict[str, float]:
     return out
 
 
+def _callgrind(*args: str) -> None:
+    import os
+    import subprocess
+
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
+
+
+def instructions(bench: Bench, case: str, count: int, out: str) -> float:
+    """Instructions per whole request of ``case``, counted by the callgrind running this
+    process (dumps to ``out``.N): a dump of nothing first, its cost taken off."""
+    import glob
+    import re
+
+    service = InProcess(bench)
+    try:
+        prepared = iter(bench.requests(case, count + 10))
+        for _ in range(10):
+            service.call(next(prepared))
+        _callgrind("-i", "on")
+        _callgrind("-z")
+        _callgrind("-d", "nothing")
+        for _ in range(count):
+            service.call(next(prepared))
+        _callgrind("-d", "requests")
+        _callgrind("-i", "off")
+    finally:
+        service.stop()
+    totals = {}
+    for path in glob.glob(out + ".*"):
+        text = Path(path).read_text(errors="replace")
+        trigger = re.search(r"^desc: Trigger: .*?(nothing|requests)$", text, re.M)
+        total = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+        if trigger and total:
+            totals[trigger.group(1)] = int(total.group(1))
+    return (totals["requests"] - totals["nothing"]) / count
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -245,9 +291,16 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=10, help="calls per round (default 10)")
     ap.add_argument("--noise", type=int, default=40, help="unrelated Observations")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    ap.add_argument("--instructions", metavar="CASE", help="under callgrind: count CASE")
+    ap.add_argument("--count", type=int, default=30, help="requests counted (default 30)")
+    ap.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
     args = ap.parse_args()
     bench_args = argparse.Namespace(noise=args.noise)
     bench = Bench(bench_args, 1)
+    if args.instructions:
+        ir = instructions(bench, args.instructions, args.count, args.callgrind_out)
+        print(f"{args.instructions}: {ir:,.0f} instructions per request")
+        return 0
     staged = stages(bench, args.rounds, args.repeat)
     whole = requests(bench, args.rounds, args.repeat)
     print(
