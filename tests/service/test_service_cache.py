@@ -149,9 +149,10 @@ def test_what_does_not_decide_the_answer_is_not_in_the_key(
 
 def test_what_decides_the_answer_is_a_miss(tmp_path: Path, keys: Keys, ehr: FakeEhr) -> None:
     """A changed resource, a null prefetch key, another user, another language, another
-    key order in a resource: each a miss; what must be fetched, or what orjson cannot read
-    exactly (a long number, a lone surrogate), is not looked up at all and is answered
-    anew (the lone surrogate was a 500 once); the prefetch's keys in another order hit."""
+    key order in a resource: each a miss, and so are bodies only the standard library reads
+    exactly (long numbers differing in their last digit, an infinity against a null, a lone
+    surrogate, which was a 500 once), each a hit when repeated; what must be fetched is not
+    looked up at all; the prefetch's keys in another order hit."""
     base = patient_view()
     later = patient_view()
     obs = later["prefetch"]["observations"]["entry"][0]["resource"]
@@ -163,26 +164,43 @@ def test_what_decides_the_answer_is_a_miss(tmp_path: Path, keys: Keys, ehr: Fake
     order = patient_view()
     order["prefetch"]["patient"] = dict(reversed(list(order["prefetch"]["patient"].items())))
     keys_order = patient_view(prefetch=dict(reversed(list(prefetch().items()))))
-    misses = [base, later, none, user, lang, order]
     fetched = patient_view(**_fhir(ehr))
     del fetched["prefetch"]["consents"]  # absent: fetched from fhirServer
     context = {"userId": "Practitioner/gp-1", "patientId": "karen-1"}
-    long_number = patient_view(context={**context, "n": 1234567890123456789012})
+    misses = [
+        json.dumps(b).encode()
+        for b in [
+            base,
+            later,
+            none,
+            user,
+            lang,
+            order,
+            patient_view(context={**context, "n": 1234567890123456789012}),
+            patient_view(context={**context, "n": 1234567890123456789013}),
+            patient_view(context={**context, "f": None}),
+        ]
+    ]
+    infinity = misses[-1].replace(b'"f": null', b'"f": 1e400')
     surrogate = json.dumps(patient_view(context={**context, "s": "\ud800"})).encode()
-    assert b'"\\ud800"' in surrogate  # a lone surrogate, escaped: valid JSON
+    assert b'"\\ud800"' in surrogate and b"1e400" in infinity  # valid JSON, both
     service = _InProcess(tmp_path, keys, ehr)
     try:
         ehr.requests.clear()
         got = service.post(
-            *(json.dumps(b).encode() for b in [*misses, fetched, long_number]),
+            *misses,
+            infinity,
             surrogate,
-            json.dumps(base).encode(),
+            json.dumps(fetched).encode(),
+            misses[0],
+            misses[6],
+            surrogate,
             json.dumps(keys_order).encode(),  # the prefetch's own key order is not content
         )
     finally:
         service.close()
-    assert [r.status_code for r in got] == [200] * 11
-    assert (service.cache.misses, service.cache.hits) == (6, 2)
+    assert [r.status_code for r in got] == [200] * 16
+    assert (service.cache.misses, service.cache.hits) == (11, 4)
     assert any("Consent" in path for path, _ in ehr.requests)
 
 

@@ -460,7 +460,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         day = state.clock()
         key = None
         # the answer follows from the request when nothing was fetched from fhirServer
-        if exact and state.cache.entries and complete(req.prefetch):
+        if state.cache.entries and complete(req.prefetch):
             hashes = []
             for spec in config.rulesets:
                 try:
@@ -468,8 +468,8 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
                 except (NoRuleSetInForce, UnknownRuleSet):
                     hashes.append("-")
             try:
-                key = answer_key([svc.id, lang, day, hashes, req.context, data_in])
-            except TypeError:  # not from an exact body: no key (never expected here)
+                key = answer_key([svc.id, lang, day, hashes, req.context, data_in], exact=exact)
+            except (TypeError, ValueError):  # never expected: parsed JSON is writable
                 key = None
         if key is not None:
             kept = state.cache.get(key)

@@ -1,15 +1,16 @@
 """A bounded cache of CDS Hooks answers, for a request repeated with the same content.
 
 An EHR sends patient-view each time a chart is opened; the same record on the same day
-gives the same cards. The key is (orjson's text of) everything that decides the answer: the
+gives the same cards. The key is the text of everything that decides the answer: the
 service, the language, the evaluation date, the content hash of each rule set in force,
 the request's whole ``context`` and every prefetch value as received (orjson's text of
 the parsed values, so equal text means equal content; the same content in another key
 order is a miss, never a wrong hit). Only answers made from the prefetch alone are kept
-(nothing fetched from ``fhirServer``: what a FHIR server returns may change), and only
-for bodies orjson read (``exact`` in :mod:`visitation.service._json`: no value orjson
-would write ambiguously). ``hookInstance``, ``fhirServer``, ``fhirAuthorization`` and the
-JWT are not in the key: they do not change an answer made from the prefetch alone.
+(nothing fetched from ``fhirServer``: what a FHIR server returns may change). A body
+that only the standard library reads exactly (``exact`` false in
+:mod:`visitation.service._json`) gets a key of the standard library's text instead.
+``hookInstance``, ``fhirServer``, ``fhirAuthorization`` and the JWT are not in the key:
+they do not change an answer made from the prefetch alone.
 
 What is kept is the answer's JSON with its card and suggestion uuids cut out: each hit
 gets fresh uuids and its own card-log records, so feedback stays per answer. The JWT is
@@ -22,10 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -103,15 +106,30 @@ collide, no hash to compute); a longer one is its SHA-256, which bounds the memo
 full cache (``entries`` × 64 KiB at most)."""
 
 
-def answer_key(parts: Sequence[Any]) -> bytes:
-    """The key of ``parts`` (the module docstring lists them; dates are written ISO):
-    orjson's text of them, or a NUL byte and its SHA-256 when longer than
-    :data:`KEY_TEXT_MAX` (a JSON text never starts with NUL, so the two kinds never
-    meet). Raises ``TypeError`` for what orjson cannot write."""
-    text = orjson.dumps(parts)
+def answer_key(parts: Sequence[Any], *, exact: bool = True) -> bytes:
+    """The key of ``parts`` (the module docstring lists them; dates are written ISO).
+
+    For values of an ``exact`` body (``_json.loads``), orjson's text of them. For any other
+    body, a byte 0x01 and the standard library's ASCII text of them, which writes what
+    orjson would write ambiguously or not at all (an infinity as ``Infinity``, not
+    ``null``; an integer beyond 64 bits; a lone surrogate as an escape): a JSON text never
+    starts with 0x01, so the two kinds never meet. Longer than :data:`KEY_TEXT_MAX`, a NUL
+    byte and the SHA-256 of that text. Raises ``TypeError`` for what neither can write.
+    """
+    if exact:
+        text = orjson.dumps(parts)
+    else:
+        std = json.dumps(parts, separators=(",", ":"), default=_iso)
+        text = b"\x01" + std.encode()
     if len(text) <= KEY_TEXT_MAX:
         return text
     return b"\0" + hashlib.sha256(text).digest()
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 class AnswerCache:

@@ -10,8 +10,8 @@ malformed JSON) is read again by the standard library, which either accepts it a
 always did or says why not, in its own words. Only bodies orjson read are ``exact``:
 their values round-trip through :func:`orjson.dumps` to text that differs whenever the
 values differ (no infinity, which orjson would write as ``null``; no lone surrogate; no
-integer orjson cannot write), so only they get an answer-cache key
-(:func:`visitation.service._cache.answer_key`).
+integer orjson cannot write), so their answer-cache key is orjson's text; any other
+body's is the standard library's (:func:`visitation.service._cache.answer_key`).
 """
 
 from __future__ import annotations
