@@ -52,35 +52,17 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from visitation.service import prefetch_of
+
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "tests" / "data" / "fhir" / "dk-referral.json"
 ISS = "https://ehr.bench.example/"
 PV = "/cds-services/visitation-patient-view"
-KEYS = {
-    "Condition": "conditions",
-    "Observation": "observations",
-    "Procedure": "procedures",
-    "ServiceRequest": "serviceRequests",
-    "Encounter": "encounters",
-    "Consent": "consents",
-    "QuestionnaireResponse": "questionnaireResponses",
-}
 
 
 def prefetch(noise: int) -> dict[str, Any]:
     """The test patient's record as prefetch, with ``noise`` unrelated vital signs."""
-    bundle = json.loads(BUNDLE.read_text(encoding="utf-8"))
-    out: dict[str, Any] = {
-        k: {"resourceType": "Bundle", "type": "searchset", "entry": []} for k in KEYS.values()
-    }
-    for e in bundle["entry"]:
-        res = e["resource"]
-        if res["resourceType"] == "Patient":
-            out["patient"] = res
-        else:
-            out[KEYS[res["resourceType"]]]["entry"].append(
-                {"fullUrl": e.get("fullUrl"), "resource": res}
-            )
+    out = prefetch_of(json.loads(BUNDLE.read_text(encoding="utf-8")))
     for k in range(noise):
         out["observations"]["entry"].append(
             {
