@@ -1,9 +1,11 @@
 """Load test of the CDS Hooks service on loopback: patient-view against trivial endpoints.
 
     python benchmarks/service.py [--requests 600] [--duration 20] [--workers 1,2]
-                                 [--levels 1,8,32] [--quick] [--json PATH]
+                                 [--levels 1,8,32] [--alg ES384|RS384] [--quick]
+                                 [--json PATH]
 
-For each worker count, starts ``visitation serve`` (JWT authentication on, ES384) on
+For each worker count, starts ``visitation serve`` (JWT authentication on, ES384 or with
+``--alg RS384`` the spec's other algorithm, whose check costs far less) on
 127.0.0.1 on a free port, in a process of its own, and drives it from this process with
 a lean asyncio HTTP/1.1 keep-alive client (prepared request bytes, no client library in
 the timed path) at 1, 8 and 32 concurrent clients. Each case sends a fixed number of
@@ -49,38 +51,20 @@ from typing import Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from visitation.service import prefetch_of
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "tests" / "data" / "fhir" / "dk-referral.json"
 ISS = "https://ehr.bench.example/"
 PV = "/cds-services/visitation-patient-view"
-KEYS = {
-    "Condition": "conditions",
-    "Observation": "observations",
-    "Procedure": "procedures",
-    "ServiceRequest": "serviceRequests",
-    "Encounter": "encounters",
-    "Consent": "consents",
-    "QuestionnaireResponse": "questionnaireResponses",
-}
 
 
 def prefetch(noise: int) -> dict[str, Any]:
     """The test patient's record as prefetch, with ``noise`` unrelated vital signs."""
-    bundle = json.loads(BUNDLE.read_text(encoding="utf-8"))
-    out: dict[str, Any] = {
-        k: {"resourceType": "Bundle", "type": "searchset", "entry": []} for k in KEYS.values()
-    }
-    for e in bundle["entry"]:
-        res = e["resource"]
-        if res["resourceType"] == "Patient":
-            out["patient"] = res
-        else:
-            out[KEYS[res["resourceType"]]]["entry"].append(
-                {"fullUrl": e.get("fullUrl"), "resource": res}
-            )
+    out = prefetch_of(json.loads(BUNDLE.read_text(encoding="utf-8")))
     for k in range(noise):
         out["observations"]["entry"].append(
             {
@@ -178,18 +162,25 @@ class Bench:
     def __init__(self, args: argparse.Namespace, workers: int) -> None:
         self.args = args
         self.workers = workers
-        self.key = ec.generate_private_key(ec.SECP384R1())
-        jwk = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
+        self.alg: str = args.alg
+        self.key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+        if self.alg == "ES384":
+            self.key = ec.generate_private_key(ec.SECP384R1())
+            jwk = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
+        else:
+            self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         self.tmp = Path(tempfile.mkdtemp(prefix="visitation-bench-"))
         (self.tmp / "jwks.json").write_text(
-            json.dumps({"keys": [{**jwk, "kid": "k1", "alg": "ES384"}]})
+            json.dumps({"keys": [{**jwk, "kid": "k1", "alg": self.alg}]})
         )
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         (self.tmp / "serve.toml").write_text(
             f'port = {self.port}\nrulesets = ["dk-national@3.0.0", "dk-hovedstaden@2.0.0"]\n'
             f'evaluation_date = 2026-11-23\ndatabase = "feedback.sqlite3"\nworkers = {workers}\n'
-            f'[[auth.issuers]]\niss = "{ISS}"\njwks_file = "jwks.json"\nalgorithms = ["ES384"]\n'
+            f'[[auth.issuers]]\niss = "{ISS}"\njwks_file = "jwks.json"\n'
+            f'algorithms = ["{self.alg}"]\n'
         )
         self.pf = prefetch(args.noise)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -225,7 +216,7 @@ class Bench:
             "exp": now + 600,
             "jti": str(uuid.uuid4()),
         }
-        return jwt.encode(claims, self.key, algorithm="ES384", headers={"kid": "k1", "typ": "JWT"})
+        return jwt.encode(claims, self.key, algorithm=self.alg, headers={"kid": "k1", "typ": "JWT"})
 
     def pv_body(self) -> bytes:
         return json.dumps(
@@ -309,6 +300,12 @@ def main() -> int:
     ap.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
     ap.add_argument("--workers", default="1,2", help="uvicorn worker processes, comma-separated")
     ap.add_argument("--quick", action="store_true", help="150 requests, 8 s per level")
+    ap.add_argument(
+        "--alg",
+        choices=["ES384", "RS384"],
+        default="ES384",
+        help="the EHR's JWT signing algorithm (CDS Hooks 2.0 allows both; default ES384)",
+    )
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
     args = ap.parse_args()
     if args.quick:
@@ -332,7 +329,8 @@ def main() -> int:
             bench.stop()
     print(
         f"visitation CDS Hooks service, loopback, Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores; prefetch {body_size} bytes ({args.noise} noise Observations); "
+        f"{os.cpu_count()} cores; JWT {args.alg}; prefetch {body_size} bytes ({args.noise} noise "
+        "Observations); "
         "cpu: per request, server processes and this client"
     )
     head = f"{'case':26} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'÷ triv':>7}"
@@ -365,7 +363,7 @@ def main() -> int:
             )
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"workers": out, "prefetch_bytes": body_size}, indent=2)
+            json.dumps({"workers": out, "prefetch_bytes": body_size, "alg": args.alg}, indent=2)
         )
     return 0
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from visitation import FACTS, Patient, revise
+from visitation import FACTS, Patient, revise, revise_in_place
 from visitation.testing import fact_values, patients
 
 ON = date(2026, 12, 1)
@@ -95,3 +95,40 @@ def test_nothing_changed_is_the_same_patient() -> None:
     p = Patient(age=70)
     assert revise(p) is p
     assert set(FACTS) <= set(NAMES)
+
+
+def _copy_of(patient: Patient) -> Patient:
+    return Patient.model_validate({k: v for k, v in patient.__dict__.items() if v is not None})
+
+
+@settings(max_examples=250, deadline=None)
+@given(revisions())
+def test_revise_in_place_equals_revise(case: tuple[Patient, dict[str, Any], list[str]]) -> None:
+    """In place, a revision leaves the patient as revise returns it and names the facts whose
+    value changed; a refused one raises revise's error and leaves the patient as it was."""
+    patient, changes, clear = case
+    mine = _copy_of(patient)
+    try:
+        expected = revise(patient, changes, clear)
+    except ValidationError as exc:
+        refused = _errors(exc)
+        with pytest.raises(ValidationError) as got:
+            revise_in_place(mine, changes, clear)
+        assert _errors(got.value) == refused
+        assert mine.__dict__ == patient.__dict__
+        return
+    previous = revise_in_place(mine, changes, clear)
+    assert mine.__dict__ == expected.__dict__
+    assert previous == {k: v for k, v in patient.__dict__.items() if expected.__dict__[k] != v}
+    assert revise_in_place(mine, previous) == {k: expected.__dict__[k] for k in previous}
+    assert mine.__dict__ == patient.__dict__
+
+
+def test_revise_in_place_changes_that_patient_only() -> None:
+    """The patient revised in place is the one given; a copy made before keeps its facts."""
+    p = Patient(age=70, prognosis="weeks")
+    kept = revise(p, {"age": 70})
+    assert revise_in_place(p, {"age": 71}, ["prognosis"]) == {"age": 70, "prognosis": "weeks"}
+    assert (p.age, p.prognosis) == (71, None)
+    assert (kept.age, kept.prognosis) == (70, "weeks")
+    assert revise_in_place(p, {"age": 71}) == {}

@@ -50,7 +50,7 @@ from visitation.registry import (
     resolve,
     rules_path,
 )
-from visitation.revise import revise
+from visitation.revise import revise, revise_in_place
 from visitation.ruleset import Condition, Leaf, Rule, RuleSet
 from visitation.why_not import FactChange, Suggestion, WhyNot, why_not
 
@@ -120,6 +120,7 @@ __all__ = [
     "read_source",
     "resolve",
     "revise",
+    "revise_in_place",
     "rules_path",
     "suggest",
     "typed_literal",

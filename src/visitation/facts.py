@@ -247,6 +247,7 @@ monitoring indicator counted from receipt to first contact, read after the fact.
 
 DATED: tuple[Consistency, ...] = tuple(r for r in CONSISTENCY if r.kind == "not-after-on")
 """The rows of :data:`CONSISTENCY` that depend on the evaluation date (:func:`check_on`)."""
+_DATED_FIRST = frozenset(r.first for r in DATED)
 
 DATE_ORDER: tuple[tuple[str, str], ...] = tuple(
     (r.first, r.second) for r in CONSISTENCY if r.kind == "order"
@@ -451,12 +452,13 @@ def check_on(
     same date checks just those: the others were checked on that date already)."""
     facts = patient.__dict__ if isinstance(patient, Patient) else patient
     out = []
-    for rule in DATED:  # a loop of its own: a stream checks every event
-        recorded = facts.get(rule.first)
-        if recorded is None or recorded <= on or (only is not None and rule.first not in only):
-            continue
-        if (p := rule.problem(facts, on)) is not None:
-            out.append(Diagnostic.at(Code.CONTRADICTORY_FACTS, p.message, "<patient>"))
+    if only is None or not _DATED_FIRST.isdisjoint(only):
+        for rule in DATED:  # a loop of its own: a stream checks every event
+            recorded = facts.get(rule.first)
+            if recorded is None or recorded <= on or (only is not None and rule.first not in only):
+                continue
+            if (p := rule.problem(facts, on)) is not None:
+                out.append(Diagnostic.at(Code.CONTRADICTORY_FACTS, p.message, "<patient>"))
     born = facts.get("birth_date") if only is None or "birth_date" in only else None
     if born is not None:
         age = age_on(born, on)

@@ -18,10 +18,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from visitation.facts import CONSISTENCY, Consistency, Patient
 
-__all__ = ["revise"]
+__all__ = ["revise", "revise_in_place"]
 
 _FIELDS: Final = Patient.model_fields
-_AGE_PAIR: Final = frozenset({"age", "birth_date"})
 
 
 def _rows() -> dict[str, tuple[Consistency, ...]]:
@@ -68,34 +67,78 @@ def revise(
     Equal to ``Patient.model_validate`` of the revised record, and raises the same
     ``ValidationError`` for a revision the model refuses (an unknown fact, a wrong value,
     facts that contradict each other)."""
-    changes: dict[str, Any] = dict.fromkeys(clear) if clear else {}
-    set = set or {}
+    facts = patient.__dict__.copy()
+    changes, _ = _revise_into(facts, patient, set, clear)
+    return _copy(patient, facts, changes) if changes else patient
+
+
+def revise_in_place(
+    patient: Patient, set: Mapping[str, Any] | None = None, clear: Iterable[str] = ()
+) -> dict[str, Any]:
+    """:func:`revise`, changing ``patient`` itself instead of making a new one, for a
+    caller that owns it: a frozen model is changed behind the back of whoever else holds
+    it, so nobody else may (a stream keeps a patient's current facts this way, and
+    copies them only when it hands them out).
+
+    Returns the previous value of each fact whose value changed (empty: nothing did);
+    ``revise_in_place(patient, previous)`` undoes the revision. Raises as :func:`revise`
+    does, leaving ``patient`` unchanged."""
+    changes, previous = _revise_into(patient.__dict__, patient, set, clear)
+    if changes:  # a set of this patient's own (revise copies it)
+        patient.__pydantic_fields_set__.update(changes)
+    return previous
+
+
+def _revise_into(
+    facts: dict[str, Any], patient: Patient, set: Mapping[str, Any] | None, clear: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Revise ``facts`` (``patient``'s, or a copy of them) in place: each fact set
+    validated by its field (the whole record's own error for a value its field refuses),
+    and the consistency rows checked that name a fact whose value changed (the only ones
+    a revision of valid facts can break). Returns the changes (``None`` for a fact
+    cleared) and the previous value of each fact whose value changed; raises with
+    ``facts`` as they were."""
+    changes: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
     validators = _VALIDATORS
     try:
-        for name in changes:
-            if name not in _FIELDS:
-                raise _Whole
-        for name, value in set.items():
-            changes[name] = (validators.get(name) or _validator(name))(value)
+        if clear:
+            for name in clear:
+                if name not in _FIELDS:
+                    raise _Whole
+                changes[name] = None
+            for name in changes:
+                if facts[name] is not None:
+                    previous[name] = facts[name]
+        if set:
+            for name, value in set.items():
+                changes[name] = new = (validators.get(name) or _validator(name))(value)
+                old = facts[name]
+                if old != new:
+                    previous[name] = old
+                else:
+                    previous.pop(name, None)  # cleared and set again to its value
     except (_Whole, ValidationError):
-        _validate_whole(patient, set, changes)
+        _validate_whole(patient, set or {}, changes)
         raise AssertionError("revise: a value its field refuses passed the whole model") from None
-    if not changes:
-        return patient
-    facts = patient.__dict__.copy()
+    if not previous:
+        return changes, previous
     facts.update(changes)
-    revised = _copy(patient, facts, changes)
+    for name in previous:
+        rows = _ROWS_OF.get(name)
+        if rows is not None:
+            for row in rows:
+                if row.problem(facts) is not None:
+                    facts.update(previous)
+                    _validate_whole(patient, set or {}, changes)
     if (
-        not _AGE_PAIR.isdisjoint(changes)
+        ("age" in previous or "birth_date" in previous)
         and facts["age"] is not None
         and facts["birth_date"] is not None
     ):
-        _validate_whole(patient, set, changes)
-    for name in changes:
-        for row in _ROWS_OF.get(name, ()):
-            if row.problem(facts) is not None:
-                _validate_whole(patient, set, changes)
-    return revised
+        facts.update(previous)
+        _validate_whole(patient, set or {}, changes)
+    return changes, previous
 
 
 def _copy(patient: Patient, facts: dict[str, Any], changes: Mapping[str, Any]) -> Patient:
@@ -103,9 +146,7 @@ def _copy(patient: Patient, facts: dict[str, Any], changes: Mapping[str, Any]) -
     ``model_copy(update=changes)`` does, without its deep-copy machinery."""
     revised = _new(Patient)
     _set(revised, "__dict__", facts)
-    fields = patient.__pydantic_fields_set__.copy()
-    fields.update(changes)
-    _set(revised, "__pydantic_fields_set__", fields)
+    _set(revised, "__pydantic_fields_set__", patient.__pydantic_fields_set__.union(changes))
     _set(revised, "__pydantic_extra__", None)
     _set(revised, "__pydantic_private__", None)
     return revised

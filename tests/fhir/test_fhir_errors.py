@@ -201,3 +201,32 @@ def test_facts_that_contradict_each_other_name_their_resources() -> None:
     msg = _message(bundle(patient(), sr))
     assert "referral_received_on (2026-11-01) is before referral_sent_on (2026-11-10)" in msg
     assert "ServiceRequest.extension[0].valueDate" in msg
+
+
+@pytest.mark.parametrize("odd", [["Observation"], {"type": "Observation"}])
+def test_an_object_or_array_in_place_of_a_name_is_refused_not_a_crash(odd: Any) -> None:
+    """A resourceType, or a coding's system or code, that is an array or object is
+    refused by entry and element (it once raised TypeError: unhashable)."""
+    typed = fact_obs("o1", "1234-5")
+    typed["resourceType"] = odd
+    assert "entry[1]: resource has no resourceType" in _message(bundle(patient(), typed))
+    for key in ("system", "code"):
+        coded = condition("c1", (SKS, "DC349"))
+        coded["code"]["coding"][0][key] = odd
+        msg = _message(bundle(patient(), coded))
+        assert "entry[1] (Condition/c1): Condition.code.coding[0]: system and code" in msg
+
+
+def test_an_object_as_a_questionnaire_link_id_is_no_answer() -> None:
+    """An item whose linkId is an object is no answer to any question (it once raised
+    TypeError: unhashable); the rest of the record is read."""
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "q1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "authored": "2026-11-01",
+        "item": [{"linkId": {"id": "1"}, "answer": [{"valueInteger": 2}]}],
+    }
+    got = facts_from_bundle(bundle(patient(), qr), on=ON)
+    assert got.facts.get("eortc_items") is None

@@ -230,3 +230,37 @@ def test_a_language_the_rule_set_lacks_is_refused() -> None:
         .rule("specialized.incurable")
         .explanation["da"]
     )
+
+
+def test_a_refused_date_leaves_facts_revised_in_place_as_they_were(make_watcher: Any) -> None:
+    """An event whose date a fact contradicts, on a patient the watcher revises in place
+    (nobody else holds it), is refused and leaves every fact as it was."""
+    w = make_watcher()
+    w.feed(ev("p1", "2026-11-23T10:00:00", example("eligible-cancer-hospice.yaml")))
+    assert w.feed(ev("p1", "2026-11-23T11:00:00", {"symptom_count": 5})) == []
+    # read the facts without handing the patient out (w.facts would make it shared)
+    before = dict(w._live["p1"].patient.__dict__)
+    with pytest.raises(EventError, match="after the evaluation date"):
+        w.feed(ev("p1", "2026-11-23T12:00:00", {"symptom_count": 6, "eortc_date": "2026-12-30"}))
+    assert w._live["p1"].patient.__dict__ == before
+    assert w.facts("p1").symptom_count == 5
+
+
+def test_a_transition_explains_the_facts_of_its_own_event(make_watcher: Any) -> None:
+    """A transition read after later events still explains the facts as they were at its
+    event, though the watcher revises a patient's facts in place when nobody holds them."""
+    w = make_watcher()
+    first = transitions(
+        w.feed(ev("p1", "2026-11-23T10:00:00", example("eligible-cancer-hospice.yaml")))
+    )
+    w.feed(ev("p1", "2026-11-23T11:00:00", {"symptom_count": 5}))
+    w.feed(ev("p1", "2026-11-23T12:00:00", {"symptom_count": 6}))
+    later = transitions(w.feed(ev("p1", "2026-11-23T13:00:00", {"wishes_hospice": False})))
+    w.feed(ev("p1", "2026-11-23T14:00:00", {"symptom_count": 7}))
+    assert first["hospice"].verdict == "eligible"
+    assert first["hospice"].assessment.pathways[1].verdict == "eligible"
+    assert first["hospice"].explainer.patient.symptom_count != 7
+    assert later["hospice"].verdict == "not_eligible"
+    assert later["hospice"].explainer.patient.symptom_count == 6
+    assert later["hospice"].blocking
+    assert w.facts("p1").symptom_count == 7

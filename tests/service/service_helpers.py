@@ -23,6 +23,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from visitation.service import PREFETCH, prefetch_of
+
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "tests" / "data" / "fhir" / "dk-referral.json"
 EVALUATED_ON = "2026-11-23"
@@ -32,15 +34,8 @@ JKU_ISS = "https://other-ehr.example.dk/"
 # what must never reach a log: the patient's CPR number, name, birth date, free text
 SECRETS = ("1403469996", "140346-9996", "Lauridsen", "Karen", "1946-03-14")
 
-_BY_TYPE = {
-    "Condition": "conditions",
-    "Observation": "observations",
-    "Procedure": "procedures",
-    "ServiceRequest": "serviceRequests",
-    "Encounter": "encounters",
-    "Consent": "consents",
-    "QuestionnaireResponse": "questionnaireResponses",
-}
+_BY_TYPE = {t.split("?")[0]: key for key, t in PREFETCH.items() if "?" in t}
+"""The FHIR search of each prefetch key by resource type (what the fake EHR answers)."""
 
 
 def free_port() -> int:
@@ -144,19 +139,7 @@ class FakeEhr:
 
 def resources() -> dict[str, Any]:
     """The test bundle as a prefetch: the Patient, and a searchset Bundle per type."""
-    bundle = json.loads(BUNDLE.read_text(encoding="utf-8"))
-    out: dict[str, Any] = {
-        k: {"resourceType": "Bundle", "type": "searchset", "entry": []} for k in _BY_TYPE.values()
-    }
-    for entry in bundle["entry"]:
-        res = entry["resource"]
-        if res["resourceType"] == "Patient":
-            out["patient"] = res
-        else:
-            out[_BY_TYPE[res["resourceType"]]]["entry"].append(
-                {"fullUrl": entry.get("fullUrl"), "resource": res}
-            )
-    return out
+    return prefetch_of(json.loads(BUNDLE.read_text(encoding="utf-8")))
 
 
 def prefetch() -> dict[str, Any]:

@@ -172,3 +172,22 @@ def test_replay_caches_refuse_a_jti_twice(tmp_path: Path, kind: str) -> None:
     assert cache.seen("iss b", expires=100.0, now=60.0) is False
     assert cache.seen("iss a", expires=300.0, now=200.0) is False  # expired: a new token
     assert cache.seen("iss a", expires=300.0, now=210.0) is True  # ... remembered in turn
+
+
+def test_card_uuids_are_random_version_4_uuids() -> None:
+    """The service's uuid text is a canonical version 4, RFC 4122 UUID, never repeated."""
+    import uuid
+
+    from visitation.service._cards import uuid4_text
+
+    made = [uuid4_text() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        u = uuid.UUID(text)
+        assert str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122
+    # every random bit varies: none is stuck at 0 or 1 across the draws
+    ints = [uuid.UUID(t).int for t in made]
+    fixed = (0xF << 76) | (0x3 << 62)
+    varying = ~fixed & ((1 << 128) - 1)
+    assert all(any(i >> k & 1 for i in ints) for k in range(128) if varying >> k & 1)
+    assert all(not all(i >> k & 1 for i in ints) for k in range(128) if varying >> k & 1)

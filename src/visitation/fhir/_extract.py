@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -119,6 +120,9 @@ _CPR = re.compile(
 )
 """dk-core's invariant on the CPR identifier (a date check, no modulus 11)."""
 
+_parse_date = lru_cache(maxsize=4096)(parse_fhir_date)
+"""``parse_fhir_date`` memoised: a pure function of the text, and a record's dates repeat."""
+
 
 @dataclass(slots=True)
 class _Res:
@@ -158,6 +162,56 @@ class _Dx:
     group_at: tuple[str, str, str, str | None] | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What a walk needs of a mapping that only the mapping decides (made once per mapping)."""
+
+    known: dict[str, frozenset[Coding]]
+    """The codings the mapping reads, per resource type (the fast path of ``relevant``)."""
+    flags: tuple[tuple[MappingEntry, MappingEntry | None], ...]
+    """Each ``skip_if_false`` entry, in mapping order, with the boolean entry of its codes."""
+
+
+_PREPARED: dict[int, tuple[Mapping, _Prepared]] = {}
+
+
+def _prepare(mapping: Mapping) -> _Prepared:
+    found = _PREPARED.get(id(mapping))
+    if found is not None and found[0] is mapping:
+        return found[1]
+    by_kind: dict[str, set[Coding]] = {}
+    for kind, coding in mapping.by_code:
+        by_kind.setdefault(kind, set()).add(coding)
+    known = {
+        "Observation": frozenset(by_kind.get("observation", ())),
+        "Procedure": frozenset(by_kind.get("procedure", ())),
+        "Encounter": frozenset(by_kind.get("encounter", ())),
+        "Condition": frozenset(
+            by_kind.get("condition", set()) | set(mapping.snomed) | set(mapping.group_codes)
+        ),
+    }
+    flags = tuple(
+        (
+            entry,
+            next(
+                (
+                    e
+                    for e in mapping.entries
+                    if e.value == "boolean" and set(e.codes) & set(entry.codes)
+                ),
+                None,
+            ),
+        )
+        for entry in mapping.entries
+        if entry.skip_if_false
+    )
+    prepared = _Prepared(known, flags)
+    if len(_PREPARED) >= 16:  # a few mappings are in use; the mapping is kept alive here
+        _PREPARED.clear()
+    _PREPARED[id(mapping)] = (mapping, prepared)
+    return prepared
+
+
 class _Walk:
     def __init__(self, mapping: Mapping, on: date, name: str) -> None:
         self.m = mapping
@@ -177,17 +231,9 @@ class _Walk:
         self.subjects: dict[str, tuple[_Res, str]] = {}
         self.identifier: str | None = None
         self.readers: dict[str, Callable[[_Res, date | None, str | None], None]] = {}
-        by_kind: dict[str, set[Coding]] = {}
-        for kind, coding in mapping.by_code:
-            by_kind.setdefault(kind, set()).add(coding)
-        self.known: dict[str, frozenset[Coding]] = {
-            "Observation": frozenset(by_kind.get("observation", ())),
-            "Procedure": frozenset(by_kind.get("procedure", ())),
-            "Encounter": frozenset(by_kind.get("encounter", ())),
-            "Condition": frozenset(
-                by_kind.get("condition", set()) | set(mapping.snomed) | set(mapping.group_codes)
-            ),
-        }
+        prepared = _prepare(mapping)
+        self.known: dict[str, frozenset[Coding]] = prepared.known
+        self.flags = prepared.flags
 
     # ---------------------------------------------------------------- errors and helpers
     def fail(
@@ -271,7 +317,7 @@ class _Walk:
         if not isinstance(raw, str):
             self.fail(res, path, f"must be a FHIR date string, not {_json_type(raw)}")
             return None
-        parsed = parse_fhir_date(raw)
+        parsed = _parse_date(raw)
         if parsed is None:
             self.fail(res, path, f"'{raw}' is not a FHIR date or dateTime")
         return parsed
@@ -398,14 +444,24 @@ class _Walk:
             self.fail(shell, "Bundle.entry", "must be a JSON array")
             return []
         out = []
+        ignored = self.ignored
         for i, entry in enumerate(entries):
-            if type(entry) is dict:
+            if type(entry) is dict:  # the common case first: a well-formed entry
                 resource = entry.get("resource")
-                if type(resource) is dict and resource.get("resourceType") not in _READ:
+                if type(resource) is dict:
                     rtype = resource.get("resourceType")
-                    if type(rtype) is str and rtype:  # a type the mapping does not read
-                        self.ignored[rtype] += 1
+                    if type(rtype) is str and rtype and rtype not in _READ:
+                        ignored[rtype] += 1  # a type the mapping does not read
                         continue
+                full_url = entry.get("fullUrl")
+                if full_url is None or type(full_url) is str:
+                    if resource is None:
+                        ignored["(entry without resource)"] += 1
+                        continue
+                    res = self.resource(resource, None, full_url, (prefix, i))
+                    if res is not None:
+                        out.append(res)
+                    continue
             label = f"{prefix}entry[{i}]"
             if not isinstance(entry, dict):
                 self.errors.append(
@@ -424,7 +480,7 @@ class _Walk:
                 full_url = None
             resource = entry.get("resource")
             if resource is None:
-                self.ignored["(entry without resource)"] += 1
+                ignored["(entry without resource)"] += 1
                 continue
             res = self.resource(resource, label, full_url, (prefix, i))
             if res is not None:
@@ -434,15 +490,18 @@ class _Walk:
     def resource(
         self,
         resource: Any,
-        label: str,
+        label: str | None,
         full_url: str | None,
         at: tuple[str, int | None] | None = None,
     ) -> _Res | None:
-        if not isinstance(resource, dict):
+        """The resource of an entry (``at``: the bundle's prefix and the entry's index;
+        ``label`` names it in messages, made from ``at`` when not given)."""
+        if type(resource) is not dict and not isinstance(resource, dict):
             self.errors.append(
                 Diagnostic(
                     "fhir-malformed",
-                    f"{label}: resource must be a JSON object, not {_json_type(resource)}",
+                    f"{_label(label, at)}: resource must be a JSON object, "
+                    f"not {_json_type(resource)}",
                     self.name,
                 )
             )
@@ -451,19 +510,24 @@ class _Walk:
         rid = resource.get("id")
         if not isinstance(rtype, str) or not rtype:
             self.errors.append(
-                Diagnostic("fhir-malformed", f"{label}: resource has no resourceType", self.name)
+                Diagnostic(
+                    "fhir-malformed",
+                    f"{_label(label, at)}: resource has no resourceType",
+                    self.name,
+                )
             )
             return None
         if rid is not None and not isinstance(rid, str):
             self.errors.append(
                 Diagnostic(
                     "fhir-malformed",
-                    f"{label} ({rtype}): {rtype}.id must be a string, not {_json_type(rid)}",
+                    f"{_label(label, at)} ({rtype}): {rtype}.id must be a string, "
+                    f"not {_json_type(rid)}",
                     self.name,
                 )
             )
             return None
-        where, index = at if at is not None else (label, None)
+        where, index = at if at is not None else (_label(label, at), None)
         res = _Res(where, index, rtype, rid, full_url, resource)
         if rtype not in _READ:
             self.ignored[rtype] += 1
@@ -471,15 +535,15 @@ class _Walk:
         for key in _R5_ONLY.get(rtype, ()):
             if key in resource:
                 self.r5(res, f"{rtype}.{key}")
-        if rtype in ("Condition", "Patient"):  # what references are resolved to
+        if rtype == "Condition" or rtype == "Patient":  # what references are resolved to
             if full_url:
                 self.by_url[full_url] = res
             if rid:
                 self.by_ref[f"{rtype}/{rid}"] = res
-        if rtype == "Patient":
-            key = rid or label
-            if key not in self.patients:
-                self.patients[key] = res
+            if rtype == "Patient":
+                key = rid or _label(label, at)
+                if key not in self.patients:
+                    self.patients[key] = res
         return res
 
     def r5(self, res: _Res, element: str) -> None:
@@ -552,10 +616,13 @@ class _Walk:
                     if type(c) is not dict:
                         break
                     sy, co = c.get("system"), c.get("code")
-                    if (sy or "", co or "") in known or (
-                        dx and (sy in m.icd10_systems or sy in m.sks_systems)
-                    ):
-                        return True
+                    try:
+                        if (sy or "", co or "") in known or (
+                            dx and (sy in m.icd10_systems or sy in m.sks_systems)
+                        ):
+                            return True
+                    except TypeError:  # an object or array as system or code
+                        break  # the slow path says what is wrong
                     if not (sy is None or type(sy) is str) or not (co is None or type(co) is str):
                         break
                 else:  # well formed, and no code the mapping reads
@@ -1052,25 +1119,38 @@ class _Walk:
             (item, f"QuestionnaireResponse.item[{i}]")
             for i, item in enumerate(self.lst(res, data, "item", "QuestionnaireResponse.item"))
         ]
-        while stack:
+        systems = (m.answers_1_4, m.answers_1_7)
+        while stack:  # element paths are made only where a message or a source needs one
             item, path = stack.pop()
             if not isinstance(item, dict):
                 self.fail(res, path, "must be a JSON object")
                 continue
             link = item.get("linkId")
-            for a, answer in enumerate(self.lst(res, item, "answer", f"{path}.answer")):
+            given = item.get("answer")
+            if given is not None and not isinstance(given, list):
+                self.fail(res, f"{path}.answer", "must be a JSON array")
+                given = None
+            for a, answer in enumerate(given or ()):
                 if not isinstance(answer, dict):
                     self.fail(res, f"{path}.answer[{a}]", "must be a JSON object")
                     continue
-                coding = self.obj(res, answer, "valueCoding", f"{path}.answer[{a}].valueCoding")
-                if coding is not None and coding.get("system") in (m.answers_1_4, m.answers_1_7):
+                coding = answer.get("valueCoding")
+                if coding is not None and not isinstance(coding, dict):
+                    self.fail(res, f"{path}.answer[{a}].valueCoding", "must be a JSON object")
+                    coding = None
+                if coding is not None and coding.get("system") in systems:
                     eortc_system = True
-                if link in wanted and link not in answers:
+                if isinstance(link, str) and link in wanted and link not in answers:
                     answers[link] = (answer, f"{path}.answer[{a}]")
-                for j, sub in enumerate(self.lst(res, answer, "item", f"{path}.answer[{a}].item")):
-                    stack.append((sub, f"{path}.answer[{a}].item[{j}]"))
-            for j, sub in enumerate(self.lst(res, item, "item", f"{path}.item")):
-                stack.append((sub, f"{path}.item[{j}]"))
+                subs = answer.get("item")
+                if subs is not None:
+                    at = f"{path}.answer[{a}]"
+                    for j, sub in enumerate(self.lst(res, answer, "item", f"{at}.item")):
+                        stack.append((sub, f"{at}.item[{j}]"))
+            subs = item.get("item")
+            if subs is not None:
+                for j, sub in enumerate(self.lst(res, item, "item", f"{path}.item")):
+                    stack.append((sub, f"{path}.item[{j}]"))
         base = canonical.partition("|")[0] if canonical else None
         if base not in m.questionnaires and not eortc_system:
             self.note(
@@ -1334,17 +1414,9 @@ class _Walk:
                     fact, json_value(winner.value), winner.source, "agree", others
                 )
         # a dated flag's date only with the flag not false (e.g. terminal declaration)
-        for entry in self.m.entries:
-            if not entry.skip_if_false or entry.fact not in facts:
+        for entry, flag in self.flags:
+            if entry.fact not in facts:
                 continue
-            flag = next(
-                (
-                    e
-                    for e in self.m.entries
-                    if e.value == "boolean" and set(e.codes) & set(entry.codes)
-                ),
-                None,
-            )
             if flag is not None and facts.get(flag.fact) is False:
                 dropped = provenance.pop(entry.fact)
                 del facts[entry.fact]
@@ -1387,6 +1459,14 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
         if not any(v == o for o in out):
             out.append(v)
     return out
+
+
+def _label(label: str | None, at: tuple[str, int | None] | None) -> str:
+    """An entry's name in messages: ``label``, or made from its bundle prefix and index."""
+    if label is not None:
+        return label
+    assert at is not None
+    return at[0] if at[1] is None else f"{at[0]}entry[{at[1]}]"
 
 
 def _json_type(value: Any) -> str:

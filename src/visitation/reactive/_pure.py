@@ -10,7 +10,7 @@ pathway (rules not met, rules unknown), so a changed rule costs O(1) per pathway
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,6 +29,10 @@ class _Plan:
 
     def __init__(self, compiled: CompiledRuleSet) -> None:
         required = [set(indices) for _, indices in compiled.pathways]
+        self.required = tuple(tuple(indices) for _, indices in compiled.pathways)
+        """Each pathway's required rules."""
+        self.tests = tuple(rule.test for rule in compiled.rules)
+        """Each rule's compiled test, by index."""
         self.pathways_of: dict[int, tuple[int, ...]] = {}
         by_fact: dict[str, list[int]] = {}
         always: list[int] = []
@@ -63,7 +67,13 @@ class _Plan:
     def on_date(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
         """The rules a new evaluation date reaches, for these facts (the rules with a date
         input recorded)."""
-        return tuple(i for i, inputs in self.dated if any(facts[n] is not None for n in inputs))
+        reached: list[int] = []
+        for i, inputs in self.dated:
+            for name in inputs:
+                if facts[name] is not None:
+                    reached.append(i)
+                    break
+        return tuple(reached)
 
 
 @dataclass(slots=True)
@@ -106,21 +116,28 @@ class PureWatcher(Watcher):
     def _b_first(self, live: Live) -> list[Change]:
         core = evaluate_core(self.compiled, facts_of(live.patient), live.on)
         statuses = list(core.statuses)
-        required = [indices for _, indices in self.compiled.pathways]
         plan = self._plan
         assert plan is not None
+        false_n: list[int] = []
+        unknown_n: list[int] = []
+        for required in plan.required:
+            f = u = 0
+            for i in required:
+                truth = statuses[i]
+                if truth is False:
+                    f += 1
+                elif truth is None:
+                    u += 1
+            false_n.append(f)
+            unknown_n.append(u)
         live.state = _State(
-            statuses,
-            list(core.verdicts),
-            [sum(statuses[i] is False for i in r) for r in required],
-            [sum(statuses[i] is None for i in r) for r in required],
-            plan.on_date(live.patient.__dict__),
+            statuses, list(core.verdicts), false_n, unknown_n, plan.on_date(live.facts)
         )
         return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(core.verdicts)]
 
     def _b_update(self, live: Live, changed: list[str], dated: bool) -> list[Change]:
         state: _State = live.state
-        facts = live.patient.__dict__  # what facts_of wraps, read here and never written
+        facts = live.facts  # what facts_of wraps, read here and never written
         old = state.verdicts
         if not self.incremental:
             new = list(evaluate_core(self.compiled, facts, live.on).verdicts)
@@ -132,43 +149,38 @@ class PureWatcher(Watcher):
             ]
         plan = self._plan
         assert plan is not None
-        by_fact = plan.by_fact
         if not plan.date_inputs.isdisjoint(changed):
-            state.on_date = plan.on_date(live.patient.__dict__)
-        # the rules whose date inputs are recorded see a new evaluation date
-        on_date = state.on_date if dated else ()
-        todo: Iterable[int]
-        if len(changed) == 1 and not plan.always:  # the common case
-            todo = by_fact.get(changed[0], ())
-            if on_date:
-                todo = {*todo, *on_date}
-        else:
-            todo = set(plan.always)
-            todo.update(on_date)
-            for name in changed:
-                todo.update(by_fact.get(name, ()))
+            state.on_date = plan.on_date(facts)
+        # the rules whose date inputs are recorded see a new evaluation date; a rule in
+        # two of these tuples is tested twice, which costs less than a set of them
+        todo = state.on_date + plan.always if dated else plan.always
+        by_fact = plan.by_fact
+        for name in changed:
+            todo += by_fact.get(name, ())
         if not todo:
             return []
-        rules = self.compiled.rules
+        tests = plan.tests
+        owners = plan.pathways_of
         statuses = state.statuses
         on = live.on
         false_n, unknown_n = state.false_n, state.unknown_n
         dirty = False
         for i in todo:
-            truth = rules[i].test(facts, on)
+            truth = tests[i](facts, on)
             was = statuses[i]
-            if truth is not was:
-                statuses[i] = truth
-                dirty = True
-                for j in plan.pathways_of[i]:
-                    if was is False:
-                        false_n[j] -= 1
-                    elif was is None:
-                        unknown_n[j] -= 1
-                    if truth is False:
-                        false_n[j] += 1
-                    elif truth is None:
-                        unknown_n[j] += 1
+            if truth is was:
+                continue
+            statuses[i] = truth
+            dirty = True
+            for j in owners[i]:
+                if was is False:
+                    false_n[j] -= 1
+                elif was is None:
+                    unknown_n[j] -= 1
+                if truth is False:
+                    false_n[j] += 1
+                elif truth is None:
+                    unknown_n[j] += 1
         if not dirty:
             return []
         changes: list[Change] = []

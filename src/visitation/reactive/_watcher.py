@@ -36,6 +36,7 @@ from visitation import (
     check_on,
     resolve,
     revise,
+    revise_in_place,
 )
 from visitation.reactive._emitted import (
     EVENT_OF_VERDICT,
@@ -78,6 +79,9 @@ class Live:
     id: str
     patient: Patient
     """The accumulated facts, validated (``None``: not recorded)."""
+    facts: dict[str, Any]
+    """``patient.__dict__``, kept beside it: every event reads it, and a pydantic model's
+    attributes are slow to reach."""
     on: date
     key: datetime
     episode: int
@@ -86,6 +90,9 @@ class Live:
     pending: set[tuple[str, int]] = field(default_factory=set)
     state: Any = None
     """The backend's own state for the patient."""
+    shared: bool = False
+    """Whether ``patient`` was handed out (to a transition's explanation, or by
+    :meth:`Watcher.facts`): then the next revision copies it instead of changing it."""
 
 
 def _is_family(spec: RuleSpec) -> bool:
@@ -112,6 +119,7 @@ _DATED: Final = frozenset(
     {*(r.first for r in CONSISTENCY if r.kind == "not-after-on"), "birth_date"}
 )
 """The facts :func:`visitation.check_on` checks against the date."""
+_BIRTH: Final = frozenset({"birth_date"})
 
 
 def _invalid(exc: ValidationError, ev: Event) -> EventError:
@@ -205,7 +213,9 @@ class Watcher(ABC):
 
     def facts(self, patient: str) -> Patient:
         """The accumulated facts of a live patient."""
-        return self._get(patient).patient
+        live = self._get(patient)
+        live.shared = True
+        return live.patient
 
     def evaluated_on(self, patient: str) -> date:
         """The date of the patient's latest event: the evaluation date of its verdicts."""
@@ -236,42 +246,50 @@ class Watcher(ABC):
             self._one_writer()
         ev = event if isinstance(event, Event) else parse_event(event)
         when = ev.time
-        key = when if when.tzinfo is None and self._aware is not True else self._time_key(ev)
+        aware = when.tzinfo is not None
+        key = when if not aware and self._aware is not True else self._time_key(ev)
         day = when.date()
         if ev.patient is None:
-            self._commit_time(ev, key)
+            self._aware = aware
             return self._advance(day, ev)
         live = self._live.get(ev.patient)
-        if live is None and (ev.clear or ev.end) and not ev.set:
-            # a first event may clear facts it never had (the issue's line form does)
-            raise EventError(
-                f"patient {ev.patient!r} has no open episode (first event, or ended): "
-                f"nothing to {'clear' if ev.clear else 'end'}",
-                line=ev.line,
-                field="clear" if ev.clear else "end",
-            )
-        if live is not None and key < live.key:
+        if live is None:
+            if (ev.clear or ev.end) and not ev.set:
+                # a first event may clear facts it never had (the issue's line form does)
+                raise EventError(
+                    f"patient {ev.patient!r} has no open episode (first event, or ended): "
+                    f"nothing to {'clear' if ev.clear else 'end'}",
+                    line=ev.line,
+                    field="clear" if ev.clear else "end",
+                )
+        elif key < live.key:
             raise EventError(
                 f"time goes backwards for patient {ev.patient!r}: {ev.time.isoformat()} is "
                 f"before its previous event at {live.key.isoformat()}",
                 line=ev.line,
                 field="time",
             )
-        patient, changed = self._merge(live, ev)
+        patient, changed = self._merge(live, ev, day)
         if self._compiled is None:
             self._use(resolve(self._spec, day))
-        self._commit_time(ev, key)
-        self._watermark_to(day)
+        # the event is accepted: from here on nothing raises for its content
+        self._aware = aware
+        mark = self._watermark
+        if mark is None or day > mark:
+            self._watermark = day
+            self._watermark_ordinal = day.toordinal()
         queue = self._queue
         out = self._advance(day, ev) if queue and queue[0][0] <= self._watermark_ordinal else []
         if live is None:
-            live = Live(ev.patient, patient, day, key, next(self._episodes))
+            live = Live(ev.patient, patient, patient.__dict__, day, key, next(self._episodes))
             self._live[ev.patient] = live
             changes = self._b_first(live)
             reception = True
         else:
             dated = day != live.on
-            live.patient, live.on, live.key = patient, day, key
+            if patient is not live.patient:
+                live.patient, live.facts, live.shared = patient, patient.__dict__, False
+            live.on, live.key = day, key
             changes = self._b_update(live, changed, dated) if changed or dated else []
             reception = not _RECEPTION.isdisjoint(changed)
         if changes:
@@ -353,14 +371,62 @@ class Watcher(ABC):
             )
         return ev.time.astimezone(UTC).replace(tzinfo=None) if aware else ev.time
 
-    def _commit_time(self, ev: Event, key: datetime) -> None:
-        self._aware = ev.time.tzinfo is not None
-
-    def _merge(self, live: Live | None, ev: Event) -> tuple[Patient, list[str]]:
+    def _merge(self, live: Live | None, ev: Event, day: date) -> tuple[Patient, list[str]]:
         """The patient with the event's facts, validated, and the names of the facts whose
-        value the event changed."""
-        if live is not None and self.incremental:
-            return self._revise(live, ev)
+        value the event changed.
+
+        Incrementally (a live patient): only the facts the event changes are validated
+        (:func:`visitation.revise`), and only what can have changed is checked against
+        the event's date: the facts it sets, and on a later date the age's upper bound
+        (the other dates were not after the patient's previous event date, so they are
+        not after a later one, and an age only grows)."""
+        if live is None or not self.incremental:
+            return self._validate_record(live, ev)
+        before = live.patient
+        old = live.facts
+        clear = (
+            [n for n in ev.clear if old.get(n) is not None and n not in ev.set] if ev.clear else ()
+        )
+        previous: dict[str, Any] = {}
+        try:
+            if live.shared:
+                patient = revise(before, ev.set, clear)
+            else:  # nobody else holds it: change it rather than copy it
+                previous = revise_in_place(before, ev.set, clear)
+                patient = before
+        except ValidationError as exc:
+            raise _invalid(exc, ev) from None
+        if patient is before:
+            changed = list(previous)
+        else:
+            facts = patient.__dict__
+            changed = list(clear)
+            for name in ev.set:
+                if old[name] != facts[name]:
+                    changed.append(name)
+        on = live.on
+        if day == on:
+            if not changed:
+                return patient, changed  # nothing changed, on a date already checked
+            problems = (
+                [] if _DATED.isdisjoint(ev.set) else check_on(patient, day, only=ev.set.keys())
+            )
+        elif day < on or not _DATED.isdisjoint(ev.set):
+            # an earlier local date at a later time (another UTC offset), or new dates
+            problems = check_on(patient, day)
+        elif old["birth_date"] is not None:  # (the facts before, when copied: as good here)
+            problems = check_on(patient, day, only=_BIRTH)
+        else:
+            problems = []
+        if problems:
+            if previous:
+                revise_in_place(patient, previous)  # the watcher's state unchanged
+            _refuse_dates(problems, ev)
+        return patient, changed
+
+    def _validate_record(self, live: Live | None, ev: Event) -> tuple[Patient, list[str]]:
+        """:meth:`_merge` by validating the whole record (a first event, and the naive
+        baseline of the benchmark)."""
         old = {} if live is None else live.patient.__dict__
         base = {k: v for k, v in old.items() if v is not None}
         for name in ev.clear:
@@ -378,38 +444,11 @@ class Watcher(ABC):
         changed += [k for k in ev.clear if old.get(k) is not None and k not in ev.set]
         return patient, changed
 
-    def _revise(self, live: Live, ev: Event) -> tuple[Patient, list[str]]:
-        """The incremental form of :meth:`_merge`: validate only the facts the event
-        changes (:func:`visitation.revise`), and check the dates against the event's date
-        only for the facts it changes unless the date moved on."""
-        old = live.patient.__dict__
-        clear = [n for n in ev.clear if old.get(n) is not None and n not in ev.set]
-        try:
-            patient = revise(live.patient, ev.set, clear)
-        except ValidationError as exc:
-            raise _invalid(exc, ev) from None
-        day = ev.time.date()
-        if patient is live.patient and day == live.on:
-            return patient, []  # nothing set or cleared, on a date already checked
-        if day != live.on:
-            problems = check_on(patient, day)
-        elif _DATED.isdisjoint(ev.set):  # the same date, and no fact it checks changed
-            problems = []
-        else:
-            problems = check_on(patient, day, only=ev.set.keys())
-        if problems:
-            _refuse_dates(problems, ev)
-        facts = patient.__dict__
-        changed = list(clear)
-        for name in ev.set:
-            if old[name] != facts[name]:
-                changed.append(name)
-        return patient, changed
-
     def _transitions(self, live: Live, ev: Event, changes: list[Change]) -> list[Emitted]:
         if not changes:
             return []
         compiled = self.compiled
+        live.shared = True  # the explanation reads these facts later
         explainer = Explainer(live.patient, compiled, live.on, self._lang)
         return [
             Transition(
@@ -428,7 +467,7 @@ class Watcher(ABC):
 
     def _reception(self, live: Live) -> None:
         """Tell the backend when the reception inputs change; queue the deadlines."""
-        r = live.patient.__dict__
+        r = live.facts
         received: date | None = r["referral_received_on"]
         open_ = (
             received is not None
@@ -452,15 +491,12 @@ class Watcher(ABC):
                 entry = (due, _RANK[kind], next(self._seq), live.id, live.episode, tag[1], kind)
                 heapq.heappush(self._queue, entry)
 
-    def _watermark_to(self, day: date) -> None:
-        """The stream's time moves on to ``day`` (never back)."""
-        if self._watermark is None or day > self._watermark:
-            self._watermark = day
-            self._watermark_ordinal = day.toordinal()
-
     def _advance(self, day: date, ev: Event) -> list[Emitted]:
         """Move the watermark to ``day`` and fire the deadlines it reaches, in order."""
-        self._watermark_to(day)
+        mark = self._watermark
+        if mark is None or day > mark:
+            self._watermark = day
+            self._watermark_ordinal = day.toordinal()
         limit = self._watermark_ordinal
         queue = self._queue
         if not queue or queue[0][0] > limit:

@@ -16,6 +16,7 @@ from __future__ import annotations
 try:
     import httpx  # noqa: F401
     import jwt  # noqa: F401
+    import orjson  # noqa: F401
     import starlette  # noqa: F401
     import uvicorn  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised without the extra
@@ -35,7 +36,7 @@ from visitation.service._cards import (
     render_cards,
 )
 from visitation.service._config import ConfigError, ServiceConfig, load_config
-from visitation.service._prefetch import PREFETCH
+from visitation.service._prefetch import PREFETCH, prefetch_of
 from visitation.service._schema import DISCOVERY, RESPONSE, openapi
 from visitation.service._store import summary
 
@@ -56,6 +57,7 @@ __all__ = [
     "indicator",
     "load_config",
     "openapi",
+    "prefetch_of",
     "render_cards",
     "summary",
 ]

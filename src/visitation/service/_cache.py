@@ -1,12 +1,16 @@
 """A bounded cache of CDS Hooks answers, for a request repeated with the same content.
 
 An EHR sends patient-view each time a chart is opened; the same record on the same day
-gives the same cards. The key is a SHA-256 of everything that decides the answer: the
+gives the same cards. The key is the text of everything that decides the answer: the
 service, the language, the evaluation date, the content hash of each rule set in force,
-the request's whole ``context`` and every prefetch value as received (the JSON text of
+the request's whole ``context`` and every prefetch value as received (orjson's text of
 the parsed values, so equal text means equal content; the same content in another key
 order is a miss, never a wrong hit). Only answers made from the prefetch alone are kept
-(no ``fhirServer`` access: what a FHIR server returns may change).
+(nothing fetched from ``fhirServer``: what a FHIR server returns may change). A body
+that only the standard library reads exactly (``exact`` false in
+:mod:`visitation.service._json`) gets a key of the standard library's text instead.
+``hookInstance``, ``fhirServer``, ``fhirAuthorization`` and the JWT are not in the key:
+they do not change an answer made from the prefetch alone.
 
 What is kept is the answer's JSON with its card and suggestion uuids cut out: each hit
 gets fresh uuids and its own card-log records, so feedback stays per answer. The JWT is
@@ -21,15 +25,19 @@ import dataclasses
 import hashlib
 import json
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+import orjson
+
+from visitation.service._cards import uuid4_text
+from visitation.service._json import dumps
 from visitation.service._store import CardRecord
 
-__all__ = ["Answer", "AnswerCache", "answer_key", "answer_of", "encode"]
+__all__ = ["KEY_TEXT_MAX", "Answer", "AnswerCache", "answer_key", "answer_of", "encode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,7 @@ class Answer:
 
     def render(self, issued: str) -> tuple[bytes, list[CardRecord]]:
         """The body with fresh uuids, and the records of its cards."""
-        fresh = [str(uuid.uuid4()) for _ in range(self.uuids)]
+        fresh = [uuid4_text() for _ in range(self.uuids)]
         parts = list(self.pieces)
         for k, slot in enumerate(self.slots):
             parts[2 * k + 1] = fresh[slot].encode()
@@ -58,9 +66,7 @@ class Answer:
 
 def encode(cards: list[dict[str, Any]]) -> bytes:
     """The answer's JSON, compact, as the service sends it."""
-    return json.dumps(
-        {"cards": cards}, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode()
+    return dumps({"cards": cards})
 
 
 def answer_of(body: bytes, cards: Sequence[dict[str, Any]], records: list[CardRecord]) -> Answer:
@@ -94,10 +100,36 @@ def answer_of(body: bytes, cards: Sequence[dict[str, Any]], records: list[CardRe
     )
 
 
-def answer_key(parts: Sequence[Any]) -> str:
-    """The SHA-256 of the JSON text of ``parts`` (the module docstring lists them)."""
-    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+KEY_TEXT_MAX = 64 * 1024
+"""A key's text up to this size is the key itself (compared in full on a hit: no hash to
+collide, no hash to compute); a longer one is its SHA-256, which bounds the memory of a
+full cache (``entries`` × 64 KiB at most)."""
+
+
+def answer_key(parts: Sequence[Any], *, exact: bool = True) -> bytes:
+    """The key of ``parts`` (the module docstring lists them; dates are written ISO).
+
+    For values of an ``exact`` body (``_json.loads``), orjson's text of them. For any other
+    body, a byte 0x01 and the standard library's ASCII text of them, which writes what
+    orjson would write ambiguously or not at all (an infinity as ``Infinity``, not
+    ``null``; an integer beyond 64 bits; a lone surrogate as an escape): a JSON text never
+    starts with 0x01, so the two kinds never meet. Longer than :data:`KEY_TEXT_MAX`, a NUL
+    byte and the SHA-256 of that text. Raises ``TypeError`` for what neither can write.
+    """
+    if exact:
+        text = orjson.dumps(parts)
+    else:
+        std = json.dumps(parts, separators=(",", ":"), default=_iso)
+        text = b"\x01" + std.encode()
+    if len(text) <= KEY_TEXT_MAX:
+        return text
+    return b"\0" + hashlib.sha256(text).digest()
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 class AnswerCache:
@@ -106,7 +138,7 @@ class AnswerCache:
     def __init__(self, entries: int, seconds: float) -> None:
         self.entries = entries
         self.seconds = seconds
-        self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
+        self._items: OrderedDict[bytes, tuple[float, Answer]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -118,7 +150,7 @@ class AnswerCache:
                 break
             self._items.popitem(last=False)
 
-    def get(self, key: str, now: float | None = None) -> Answer | None:
+    def get(self, key: bytes, now: float | None = None) -> Answer | None:
         """The answer kept under ``key``, if it has not expired."""
         if self.entries == 0:
             return None
@@ -130,7 +162,7 @@ class AnswerCache:
         self.hits += 1
         return found[1]
 
-    def put(self, key: str, answer: Answer, now: float | None = None) -> None:
+    def put(self, key: bytes, answer: Answer, now: float | None = None) -> None:
         """Keep ``answer`` (the oldest answer goes when the cache is full)."""
         if self.entries == 0:
             return

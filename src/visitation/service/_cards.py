@@ -25,10 +25,11 @@ not in force says so in the card's source label and first in its detail.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from visitation import Assessment
 from visitation.render import Document, build, register
@@ -157,9 +158,17 @@ def cards(
     return [_card(doc, v, opts, every) for v in chosen]
 
 
-def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> dict[str, Any]:
-    import uuid
+def uuid4_text() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it, without the
+    ``uuid.UUID`` object (eight per answer)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
+
+def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> dict[str, Any]:
     a, lang = doc.assessment, doc.lang
     p = a.pathway(v.pathway)
     summary = f"{v.title}: {v.label}"
@@ -173,7 +182,7 @@ def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> 
         summary = f"[{doc.word(f'status.{a.status}')}] {summary}"
     card: dict[str, Any] = {}
     if opts.uuids:
-        card["uuid"] = str(uuid.uuid4())
+        card["uuid"] = uuid4_text()
     card["summary"] = _shorten(summary)
     card["indicator"] = indicator(opts.hook, v.verdict, v.referral)
     items = _items(doc, v.pathway, every)
@@ -193,52 +202,59 @@ def _card(doc: Document, v: Any, opts: CardOptions, every: dict[str, _Item]) -> 
     return card
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
+class _Item(NamedTuple):
     """What a card shows of one criterion (cheaper than the document's full rule item:
-    no evidence is formatted)."""
+    no evidence is formatted): its title, link, and its whole line in the detail (a named
+    tuple: made for every rule of every answer, and quicker to make than a frozen class)."""
 
     id: str
-    symbol: str
     title: str
-    label: str
-    explanation: str
-    cite: str
     link: str | None
+    line: str
 
 
 _SYMBOLS: Final = {"met": "✓", "not_met": "✗", "unknown": "?"}
 
 
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """What a card shows of one rule that only the rule file and the language decide."""
+
+    title: str
+    link: str | None
+    heads: Mapping[str, str]
+    """The start of the criterion's line per status, up to its explanation."""
+    tail: str
+    """The end of the line after the explanation: the citation, linked where it can be."""
+
+
 def _all_items(doc: Document) -> dict[str, _Item]:
     """Every criterion of the assessment as a card shows it, by rule id (once per call)."""
     a, lang = doc.assessment, doc.lang
-    static = _static_items(a.content_hash, lang, doc.word("section"), a)
-    labels = {status: doc.word(status) for status in _SYMBOLS}
+    labels = tuple((status, doc.word(status)) for status in _SYMBOLS)
+    static = _static_items(a.content_hash, lang, doc.word("section"), labels, a)
     out = {}
     for r in a.rules:
-        title, cite, link = static[r.id]
-        out[r.id] = _Item(
-            id=r.id,
-            symbol=_SYMBOLS[r.status],
-            title=title,
-            label=labels[r.status],
-            explanation=_text_in(r.explanation, lang),
-            cite=cite,
-            link=link,
-        )
+        s = static[r.id]
+        line = s.heads[r.status] + md(_text_in(r.explanation, lang)) + s.tail
+        out[r.id] = _Item(r.id, s.title, s.link, line)
     return out
 
 
-_STATIC: dict[tuple[str, str, str], dict[str, tuple[str, str, str | None]]] = {}
+_STATIC: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], dict[str, _Static]] = {}
 
 
 def _static_items(
-    digest: str, lang: str, section_word: str, a: Assessment
-) -> dict[str, tuple[str, str, str | None]]:
+    digest: str,
+    lang: str,
+    section_word: str,
+    labels: tuple[tuple[str, str], ...],
+    a: Assessment,
+) -> dict[str, _Static]:
     """What a card shows of each rule that only the rule file decides (title, citation,
-    link), once per rule set content and language (bounded: a few rule sets are served)."""
-    key = (digest, lang, section_word)
+    link, the Markdown around the explanation), once per rule set content, language and
+    words (bounded: a few rule sets are served)."""
+    key = (digest, lang, section_word, labels)
     found = _STATIC.get(key)
     if found is not None:
         return found
@@ -248,7 +264,18 @@ def _static_items(
         if section[:1].isdigit():
             section = f"{section_word} {section}"
         cite = " ".join(x for x in (r.source.title, section) if x)
-        out[r.id] = (_text_in(r.title, lang), cite, _link(r.source.url))
+        title, link = _text_in(r.title, lang), _link(r.source.url)
+        heads = {
+            status: f"- {_SYMBOLS[status]} **{md(title)}** ({md(label)}): "
+            for status, label in labels
+        }
+        if link:
+            tail = f" — [{md(cite)}](<{markdown(link, context='url')}>)"
+        elif cite:
+            tail = f" — {md(cite)}"
+        else:
+            tail = ""
+        out[r.id] = _Static(title, link, heads, tail)
     if len(_STATIC) >= 64:
         _STATIC.clear()
     _STATIC[key] = out
@@ -299,13 +326,7 @@ def _detail(doc: Document, v: Any, items: list[_Item]) -> str:
             lines.append(f"- {md(titles.get(entry, entry))}")
         lines.append("")
     lines += [f"**{md(_w(doc.lang, 'criteria'))}**", ""]
-    for item in items:
-        text = f"- {item.symbol} **{md(item.title)}** ({md(item.label)}): {md(item.explanation)}"
-        if item.link:
-            text += f" — [{md(item.cite)}](<{markdown(item.link, context='url')}>)"
-        elif item.cite:
-            text += f" — {md(item.cite)}"
-        lines.append(text)
+    lines += [item.line for item in items]
     lines += ["", f"*{md(doc.footer)}*"]
     return "\n".join(lines)
 
@@ -327,8 +348,6 @@ def _source(doc: Document, v: Any, items: list[_Item]) -> dict[str, Any]:
 
 
 def _task_suggestion(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]:
-    import uuid
-
     lang = doc.lang
     p = doc.assessment.pathway(v.pathway)
     names: list[str] = []
@@ -370,7 +389,7 @@ def _task_suggestion(doc: Document, v: Any, opts: CardOptions) -> dict[str, Any]
         del task["input"]
     suggestion: dict[str, Any] = {"label": _w(lang, "task"), "isRecommended": True}
     if opts.uuids:
-        suggestion["uuid"] = str(uuid.uuid4())
+        suggestion["uuid"] = uuid4_text()
     suggestion["actions"] = [
         {
             "type": "create",
@@ -385,7 +404,7 @@ def _view_link(doc: Document, opts: CardOptions) -> dict[str, Any] | None:
     a = doc.assessment
     if not opts.ruleset_url:
         return None
-    url = link_target(opts.ruleset_url.format(family=a.family, version=a.version))
+    url = _link(opts.ruleset_url.format(family=a.family, version=a.version))
     if url is None:
         return None
     return {"label": _w(doc.lang, "view").format(key=a.key), "url": url, "type": "absolute"}

@@ -26,7 +26,9 @@ __all__ = [
     "PREFETCH",
     "BadPrefetch",
     "PreconditionFailed",
+    "complete",
     "gather",
+    "prefetch_of",
     "render_template",
 ]
 
@@ -76,6 +78,48 @@ class FhirAccess:
     max_pages: int
 
 
+def prefetch_of(
+    bundle: Mapping[str, Any], templates: Mapping[str, str] = PREFETCH
+) -> dict[str, Any]:
+    """The CDS Hooks prefetch a client holding ``bundle`` (one patient's record, a FHIR R4
+    Bundle as parsed JSON) sends for ``templates``: every key present, so the service
+    fetches nothing from ``fhirServer`` (an absent key would mean "fetch it").
+
+    A read template (``Patient/{{context.patientId}}``) gets the bundle's resource of that
+    type, or ``None`` (no data: a read that finds nothing) when it has none; a search
+    template (``Condition?patient=...``) gets a ``searchset`` Bundle of the bundle's
+    resources of that type, in bundle order, each entry with its ``fullUrl`` where the
+    bundle gives one (an empty Bundle when there are none). Resources of a type no
+    template names are left out. ``ValueError`` for a bundle that is not a Bundle or
+    holds two resources for one read.
+    """
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise ValueError("prefetch_of takes a FHIR Bundle (resourceType 'Bundle')")
+    reads: dict[str, str] = {}
+    searches: dict[str, str] = {}
+    for key, template in templates.items():
+        rtype = re.split(r"[/?]", template, maxsplit=1)[0]
+        (searches if "?" in template else reads)[rtype] = key
+    out: dict[str, Any] = dict.fromkeys(reads.values())
+    for key in searches.values():
+        out[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    for k, entry in enumerate(bundle.get("entry") or ()):
+        res = entry.get("resource") if isinstance(entry, Mapping) else None
+        rtype = res.get("resourceType") if isinstance(res, Mapping) else None
+        if not isinstance(rtype, str):
+            continue
+        if rtype in reads:
+            if out[reads[rtype]] is not None:
+                raise ValueError(f"entry[{k}]: a second {rtype} for the read of {reads[rtype]!r}")
+            out[reads[rtype]] = res
+        elif rtype in searches:
+            item: dict[str, Any] = {"resource": res}
+            if "fullUrl" in entry:
+                item = {"fullUrl": entry["fullUrl"], **item}
+            out[searches[rtype]]["entry"].append(item)
+    return {key: out[key] for key in templates}
+
+
 def render_template(template: str, context: Mapping[str, Any]) -> str:
     """The relative FHIR URL of a template, its ``{{context.x}}`` tokens filled in.
 
@@ -108,6 +152,21 @@ def _check(key: str, value: Any, template: str) -> Any:
             f"the template {template!r} gives a {expected}, not resourceType {shown}",
         )
     return value
+
+
+def complete(prefetch: Mapping[str, Any] | None, templates: Mapping[str, str] = PREFETCH) -> bool:
+    """Whether ``prefetch`` holds every template's data (a resource, or ``null`` for none),
+    so that :func:`gather` fetches nothing: an absent key or an OperationOutcome in its
+    place is fetched from ``fhirServer``."""
+    if prefetch is None:
+        return False
+    for key in templates:
+        if key not in prefetch:
+            return False
+        value = prefetch[key]
+        if isinstance(value, dict) and value.get("resourceType") == "OperationOutcome":
+            return False
+    return True
 
 
 async def gather(

@@ -1,0 +1,323 @@
+"""Where a patient-view's server CPU goes: the service's stages timed in this process.
+
+    python benchmarks/service_stages.py [--rounds 15] [--repeat 10] [--noise 40]
+
+The companion of ``benchmarks/service.py`` (which times the real server over loopback):
+here no socket and no second process, so the figures move much less with the machine's
+load. Each figure is the fastest of ``--rounds`` rounds of ``--repeat`` calls (the
+least disturbed), in microseconds:
+
+- the stages of one distinct patient-view, in the order the service runs them: the
+  body's JSON, the request's validation, the answer-cache key, the FHIR reading, the
+  evaluation of both rule sets, the four cards, the answer's JSON with its uuid slots,
+  and the JWT check (ES384, a fresh token each call) with the signature alone beside it;
+- whole requests through the ASGI application (Starlette, the JWT check, the card log):
+  ``/healthz``, the authenticated discovery, a distinct patient-view and a repeated one
+  (an answer-cache hit), with their ratios to ``/healthz``.
+
+The request bodies and tokens are those of ``benchmarks/service.py``. Stops by itself.
+
+On a loaded machine even the fastest round moves; instructions do not. Under callgrind,
+``--instructions CASE`` counts the instructions of ``--count`` whole requests of one case
+(the start, imports and warm-up not instrumented) and prints them per request::
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg/out \
+        python benchmarks/service_stages.py --instructions pv-distinct --count 30
+
+(``callgrind_control`` toggles the instrumentation from inside; about 15 s a case.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from benchmarks.service import PV, Bench
+from visitation.service import create_app, load_config
+
+ON = date(2026, 11, 23)
+RULESETS = ["dk-national@3.0.0", "dk-hovedstaden@2.0.0"]
+
+
+def best(fn: Callable[[], Any], rounds: int, repeat: int) -> float:
+    """The fastest round's time per call, in microseconds."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        times.append((time.perf_counter() - start) / repeat)
+    return min(times) * 1e6
+
+
+def _parts(raw: bytes) -> tuple[str, str, list[tuple[bytes, bytes]], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    method, path, _ = lines[0].split(b" ")
+    headers = []
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers.append((name.strip().lower(), value.strip()))
+    return method.decode(), path.decode(), headers, body
+
+
+class InProcess:
+    """The service's ASGI application, started (lifespan) in this process."""
+
+    def __init__(self, bench: Bench) -> None:
+        self.app = create_app(load_config(bench.tmp / "serve.toml"))
+        self.loop = asyncio.new_event_loop()
+        self._down: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._up: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.loop.run_until_complete(self._start())
+
+    async def _start(self) -> None:
+        await self._down.put({"type": "lifespan.startup"})
+
+        async def receive() -> dict[str, Any]:
+            return await self._down.get()
+
+        async def send(message: dict[str, Any]) -> None:
+            await self._up.put(message)
+
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+        self._lifespan = asyncio.ensure_future(self.app(scope, receive, send))  # type: ignore[arg-type]
+        await self._up.get()
+
+    def stop(self) -> None:
+        async def down() -> None:
+            await self._down.put({"type": "lifespan.shutdown"})
+            await self._lifespan
+
+        self.loop.run_until_complete(down())
+        self.loop.close()
+
+    def call(self, raw: bytes) -> int:
+        """Send one prepared HTTP/1.1 request; its status."""
+        method, path, headers, body = _parts(raw)
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "server": ("127.0.0.1", 9),
+            "client": ("127.0.0.1", 5),
+        }
+        sent = False
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        self.loop.run_until_complete(self.app(scope, receive, send))  # type: ignore[arg-type]
+        return status
+
+
+def _now(coro: Coroutine[Any, Any, Any]) -> Any:
+    """The result of a coroutine that finishes without waiting (no event loop's cost)."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("the coroutine waited")
+
+
+def stages(bench: Bench, rounds: int, repeat: int) -> dict[str, float]:
+    """Microseconds per call of each stage of a distinct patient-view."""
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.utils import raw_to_der_signature
+
+    import visitation
+    from visitation import fhir as vfhir
+    from visitation.service import CardOptions, cards
+    from visitation.service._auth import MemoryReplayCache, Verifier
+    from visitation.service._cache import answer_key, answer_of, encode
+    from visitation.service._draft import service_mapping
+    from visitation.service._json import loads
+    from visitation.service._models import CdsRequest, PatientViewContext
+
+    config = load_config(bench.tmp / "serve.toml")
+    body = bench.pv_body()
+    data, _ = loads(body)
+    req = CdsRequest.model_validate(data)
+    prefetch = dict(req.prefetch or {})
+    mapping = service_mapping(config.orders)
+    programs = [visitation.resolve(spec, ON) for spec in RULESETS]
+    extraction = vfhir.facts_from_bundle(prefetch, on=ON, mapping=mapping, name="prefetch")
+    assessments = [visitation.evaluate(extraction.patient, p, on=ON) for p in programs]
+    opts = CardOptions(
+        hook="patient-view",
+        ruleset_url="http://x/{family}/{version}",
+        patient_id="karen-1",
+        uuids=True,
+    )
+    made: list[dict[str, Any]] = []
+    for a in assessments:
+        made += cards(a, lang="da", pathways=[p.id for p in a.pathways], options=opts)
+    verifier = Verifier(config.auth, MemoryReplayCache(1_000_000))
+    tokens = iter([bench.token(PV) for _ in range(rounds * repeat + 5)])
+    key = bench.key.public_key()
+    token = bench.token(PV)
+    signing, _, sig = token.rpartition(".")
+    der = raw_to_der_signature(pyjwt.utils.base64url_decode(sig), key.curve)
+
+    def card_set() -> None:
+        for a in assessments:
+            cards(a, lang="da", pathways=[p.id for p in a.pathways], options=opts)
+
+    def validate() -> None:
+        checked = CdsRequest.model_validate(data)
+        PatientViewContext.model_validate(checked.context)
+
+    return {
+        "body JSON (orjson, exact)": best(lambda: loads(body), rounds, repeat),
+        "request validation": best(validate, rounds, repeat),
+        "answer-cache key": best(
+            lambda: answer_key(["s", "da", ON, ["h1", "h2"], req.context, prefetch]),
+            rounds,
+            repeat,
+        ),
+        "FHIR reading": best(
+            lambda: vfhir.facts_from_bundle(prefetch, on=ON, mapping=mapping, name="prefetch"),
+            rounds,
+            repeat,
+        ),
+        "evaluation (2 rule sets)": best(
+            lambda: [visitation.evaluate(extraction.patient, p, on=ON) for p in programs],
+            rounds,
+            repeat,
+        ),
+        "cards (4)": best(card_set, rounds, repeat),
+        "answer JSON + uuid slots": best(lambda: answer_of(encode(made), made, []), rounds, repeat),
+        "JWT check (ES384)": best(
+            lambda: _now(verifier.verify("Bearer " + next(tokens), bench.base + PV)),
+            rounds,
+            repeat,
+        ),
+        "  of it the signature": best(
+            lambda: key.verify(der, signing.encode(), ec.ECDSA(hashes.SHA384())), rounds, repeat
+        ),
+    }
+
+
+def requests(bench: Bench, rounds: int, repeat: int) -> dict[str, float]:
+    """Microseconds per whole request through the ASGI application, per case."""
+    service = InProcess(bench)
+    out = {}
+    try:
+        for name in ("trivial", "trivial+jwt", "pv-distinct", "pv-repeated"):
+            prepared = iter(bench.requests(name, rounds * repeat + 10))
+            for _ in range(10):  # warm: the first answer of pv-repeated fills the cache
+                if service.call(next(prepared)) != 200:
+                    raise RuntimeError(f"{name}: not 200")
+
+            def one(it: Iterator[bytes] = prepared) -> int:
+                return service.call(next(it))
+
+            out[name] = best(one, rounds, repeat)
+    finally:
+        service.stop()
+    return out
+
+
+def _callgrind(*args: str) -> None:
+    import os
+    import subprocess
+
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
+
+
+def instructions(bench: Bench, case: str, count: int, out: str) -> float:
+    """Instructions per whole request of ``case``, counted by the callgrind running this
+    process (dumps to ``out``.N): a dump of nothing first, its cost taken off."""
+    import glob
+    import re
+
+    service = InProcess(bench)
+    try:
+        prepared = iter(bench.requests(case, count + 10))
+        for _ in range(10):
+            service.call(next(prepared))
+        _callgrind("-i", "on")
+        _callgrind("-z")
+        _callgrind("-d", "nothing")
+        for _ in range(count):
+            service.call(next(prepared))
+        _callgrind("-d", "requests")
+        _callgrind("-i", "off")
+    finally:
+        service.stop()
+    totals = {}
+    for path in glob.glob(out + ".*"):
+        text = Path(path).read_text(errors="replace")
+        trigger = re.search(r"^desc: Trigger: .*?(nothing|requests)$", text, re.M)
+        total = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+        if trigger and total:
+            totals[trigger.group(1)] = int(total.group(1))
+    return (totals["requests"] - totals["nothing"]) / count
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--rounds", type=int, default=15, help="rounds per figure (default 15)")
+    ap.add_argument("--repeat", type=int, default=10, help="calls per round (default 10)")
+    ap.add_argument("--noise", type=int, default=40, help="unrelated Observations")
+    ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    ap.add_argument("--instructions", metavar="CASE", help="under callgrind: count CASE")
+    ap.add_argument("--count", type=int, default=30, help="requests counted (default 30)")
+    ap.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
+    args = ap.parse_args()
+    bench_args = argparse.Namespace(noise=args.noise)
+    bench = Bench(bench_args, 1)
+    if args.instructions:
+        ir = instructions(bench, args.instructions, args.count, args.callgrind_out)
+        print(f"{args.instructions}: {ir:,.0f} instructions per request")
+        return 0
+    staged = stages(bench, args.rounds, args.repeat)
+    whole = requests(bench, args.rounds, args.repeat)
+    print(
+        f"visitation CDS Hooks service in-process, Python {sys.version.split()[0]}; "
+        f"prefetch {len(bench.pv_body())} bytes; fastest of {args.rounds} rounds, µs"
+    )
+    print("stages of a distinct patient-view:")
+    for name, us in staged.items():
+        print(f"  {name:28} {us:9.1f}")
+    print("whole requests (ASGI app):")
+    floor = whole["trivial"]
+    for name, us in whole.items():
+        print(f"  {name:28} {us:9.1f}   {us / floor:6.1f} x /healthz")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"stages": staged, "requests": whole}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
