@@ -1,6 +1,6 @@
 """Where a patient-view's server CPU goes: the service's stages timed in this process.
 
-    python benchmarks/service_stages.py [--rounds 15] [--repeat 10] [--noise 40]
+    python -m benchmarks.service_stages [--rounds 15] [--repeat 10] [--noise 40]
 
 The companion of ``benchmarks/service.py`` (which times the real server over loopback):
 here no socket and no second process, so the figures move much less with the machine's
@@ -22,7 +22,7 @@ On a loaded machine even the fastest round moves; instructions do not. Under cal
 (the start, imports and warm-up not instrumented) and prints them per request::
 
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg/out \
-        python benchmarks/service_stages.py --instructions pv-distinct --count 30
+        python -m benchmarks.service_stages --instructions pv-distinct --count 30
 
 (``callgrind_control`` toggles the instrumentation from inside; about 15 s a case.)
 """
@@ -150,7 +150,7 @@ def stages(bench: Bench, rounds: int, repeat: int) -> dict[str, float]:
     """Microseconds per call of each stage of a distinct patient-view."""
     import jwt as pyjwt
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
     from jwt.utils import raw_to_der_signature
 
     import visitation
@@ -182,10 +182,20 @@ def stages(bench: Bench, rounds: int, repeat: int) -> dict[str, float]:
         made += cards(a, lang="da", pathways=[p.id for p in a.pathways], options=opts)
     verifier = Verifier(config.auth, MemoryReplayCache(1_000_000))
     tokens = iter([bench.token(PV) for _ in range(rounds * repeat + 5)])
-    key = bench.key.public_key()
     token = bench.token(PV)
     signing, _, sig = token.rpartition(".")
-    der = raw_to_der_signature(pyjwt.utils.base64url_decode(sig), key.curve)
+    raw = pyjwt.utils.base64url_decode(sig)
+    public = bench.key.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        der, ec_key = raw_to_der_signature(raw, public.curve), public
+
+        def signature() -> None:
+            ec_key.verify(der, signing.encode(), ec.ECDSA(hashes.SHA384()))
+    else:
+        rsa_key = public
+
+        def signature() -> None:
+            rsa_key.verify(raw, signing.encode(), padding.PKCS1v15(), hashes.SHA384())
 
     def card_set() -> None:
         for a in assessments:
@@ -215,14 +225,12 @@ def stages(bench: Bench, rounds: int, repeat: int) -> dict[str, float]:
         ),
         "cards (4)": best(card_set, rounds, repeat),
         "answer JSON + uuid slots": best(lambda: answer_of(encode(made), made, []), rounds, repeat),
-        "JWT check (ES384)": best(
+        f"JWT check ({bench.alg})": best(
             lambda: _now(verifier.verify("Bearer " + next(tokens), bench.base + PV)),
             rounds,
             repeat,
         ),
-        "  of it the signature": best(
-            lambda: key.verify(der, signing.encode(), ec.ECDSA(hashes.SHA384())), rounds, repeat
-        ),
+        "  of it the signature": best(signature, rounds, repeat),
     }
 
 
@@ -294,8 +302,9 @@ def main() -> int:
     ap.add_argument("--instructions", metavar="CASE", help="under callgrind: count CASE")
     ap.add_argument("--count", type=int, default=30, help="requests counted (default 30)")
     ap.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
+    ap.add_argument("--alg", choices=["ES384", "RS384"], default="ES384", help="JWT algorithm")
     args = ap.parse_args()
-    bench_args = argparse.Namespace(noise=args.noise)
+    bench_args = argparse.Namespace(noise=args.noise, alg=args.alg)
     bench = Bench(bench_args, 1)
     if args.instructions:
         ir = instructions(bench, args.instructions, args.count, args.callgrind_out)
