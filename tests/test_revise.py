@@ -81,6 +81,19 @@ def test_an_unknown_fact_is_refused_as_the_model_refuses_it() -> None:
     assert exc.value.errors()[0]["loc"] == ("agee",)
 
 
+@pytest.mark.parametrize("how", [{"set": {"agee": None}}, {"clear": ["agee"]}])
+def test_an_unknown_fact_without_a_value_is_refused_by_name(how: dict[str, Any]) -> None:
+    """A name that is no fact, set to no value or cleared, raises the model's error naming it
+    (in place too, the patient unchanged)."""
+    p = Patient(age=70)
+    for revision in (revise, revise_in_place):
+        with pytest.raises(ValidationError) as exc:
+            revision(p, **how)
+        assert exc.value.errors()[0]["loc"] == ("agee",)
+        assert exc.value.errors()[0]["type"] == "extra_forbidden"
+    assert p.__dict__ == Patient(age=70).__dict__
+
+
 def test_a_contradiction_with_a_kept_fact_is_refused() -> None:
     """Setting gp_agrees while gp_informed is false names both facts, as the model does."""
     p = Patient(gp_informed=False)

@@ -104,9 +104,9 @@ def _revise_into(
     try:
         if clear:
             for name in clear:
+                changes[name] = None
                 if name not in _FIELDS:
                     raise _Whole
-                changes[name] = None
             for name in changes:
                 if facts[name] is not None:
                     previous[name] = facts[name]
@@ -158,12 +158,14 @@ _new: Final = object.__new__
 
 def _validate_whole(patient: Patient, set: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
     """Validate the revised record as a whole (raw values for the facts set): it raises the
-    model's own error."""
+    model's own error. A name that is no fact stays in the record even with no value (set
+    to ``None`` or cleared), so the model refuses it by name."""
     record = {
         k: v
         for k, v in patient.__dict__.items()
         if v is not None and k not in changes and k not in set
     }
-    record.update((k, v) for k, v in set.items() if v is not None)
+    record.update((k, v) for k, v in set.items() if v is not None or k not in _FIELDS)
+    record.update((k, None) for k in changes if k not in _FIELDS and k not in set)
     Patient.model_validate(record)
     raise AssertionError("revise: a revision its checks refuse passed the whole model")

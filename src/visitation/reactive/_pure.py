@@ -114,12 +114,20 @@ class PureWatcher(Watcher):
         }
 
     def _b_first(self, live: Live) -> list[Change]:
-        core = evaluate_core(self.compiled, facts_of(live.patient), live.on)
-        statuses = list(core.statuses)
         plan = self._plan
         assert plan is not None
+        if self.incremental:
+            # every rule a verdict needs, each with its own test: the verdicts need no
+            # missing-fact lists (an explanation builds them when it is read)
+            facts, on, tests = live.facts, live.on, plan.tests
+            statuses: list[Truth] = [None] * len(tests)
+            for i in plan.pathways_of:
+                statuses[i] = tests[i](facts, on)
+        else:  # the naive baseline: evaluate_core on every event, the first one too
+            statuses = list(evaluate_core(self.compiled, facts_of(live.patient), live.on).statuses)
         false_n: list[int] = []
         unknown_n: list[int] = []
+        verdicts: list[Truth] = []
         for required in plan.required:
             f = u = 0
             for i in required:
@@ -130,10 +138,9 @@ class PureWatcher(Watcher):
                     u += 1
             false_n.append(f)
             unknown_n.append(u)
-        live.state = _State(
-            statuses, list(core.verdicts), false_n, unknown_n, plan.on_date(live.facts)
-        )
-        return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(core.verdicts)]
+            verdicts.append(False if f else (None if u else True))
+        live.state = _State(statuses, verdicts, false_n, unknown_n, plan.on_date(live.facts))
+        return [(j, None, VERDICT_NAMES[v]) for j, v in enumerate(verdicts)]
 
     def _b_update(self, live: Live, changed: list[str], dated: bool) -> list[Change]:
         state: _State = live.state

@@ -120,6 +120,8 @@ _DATED: Final = frozenset(
 )
 """The facts :func:`visitation.check_on` checks against the date."""
 _BIRTH: Final = frozenset({"birth_date"})
+_EMPTY: Final = Patient()
+"""No fact recorded: a first event revises it."""
 
 
 def _invalid(exc: ValidationError, ev: Event) -> EventError:
@@ -380,8 +382,15 @@ class Watcher(ABC):
         the event's date: the facts it sets, and on a later date the age's upper bound
         (the other dates were not after the patient's previous event date, so they are
         not after a later one, and an age only grows)."""
-        if live is None or not self.incremental:
+        if not self.incremental:
             return self._validate_record(live, ev)
+        if live is None:  # the facts set, validated as a revision of an empty record
+            try:
+                patient = revise(_EMPTY, ev.set)
+            except ValidationError as exc:
+                raise _invalid(exc, ev) from None
+            _refuse_dates(check_on(patient, day), ev)
+            return patient, []
         before = live.patient
         old = live.facts
         clear = (
