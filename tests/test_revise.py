@@ -121,6 +121,7 @@ def test_revise_in_place_equals_revise(case: tuple[Patient, dict[str, Any], list
     value changed; a refused one raises revise's error and leaves the patient as it was."""
     patient, changes, clear = case
     mine = _copy_of(patient)
+    fields = set(mine.model_fields_set)
     try:
         expected = revise(patient, changes, clear)
     except ValidationError as exc:
@@ -129,6 +130,7 @@ def test_revise_in_place_equals_revise(case: tuple[Patient, dict[str, Any], list
             revise_in_place(mine, changes, clear)
         assert _errors(got.value) == refused
         assert mine.__dict__ == patient.__dict__
+        assert mine.model_fields_set == fields
         return
     previous = revise_in_place(mine, changes, clear)
     assert mine.__dict__ == expected.__dict__

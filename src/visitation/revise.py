@@ -67,9 +67,11 @@ def revise(
     Equal to ``Patient.model_validate`` of the revised record, and raises the same
     ``ValidationError`` for a revision the model refuses (an unknown fact, a wrong value,
     facts that contradict each other)."""
-    facts = patient.__dict__.copy()
-    changes, _ = _revise_into(facts, patient, set, clear)
-    return _copy(patient, facts, changes) if changes else patient
+    if not set and not clear:
+        return patient
+    revised = _copy(patient, patient.__dict__.copy(), ())
+    revise_in_place(revised, set, clear)
+    return revised
 
 
 def revise_in_place(
@@ -82,22 +84,12 @@ def revise_in_place(
 
     Returns the previous value of each fact whose value changed (empty: nothing did);
     ``revise_in_place(patient, previous)`` undoes the revision. Raises as :func:`revise`
-    does, leaving ``patient`` unchanged."""
-    changes, previous = _revise_into(patient.__dict__, patient, set, clear)
-    if changes:  # a set of this patient's own (revise copies it)
-        patient.__pydantic_fields_set__.update(changes)
-    return previous
+    does, leaving ``patient`` unchanged.
 
-
-def _revise_into(
-    facts: dict[str, Any], patient: Patient, set: Mapping[str, Any] | None, clear: Iterable[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Revise ``facts`` (``patient``'s, or a copy of them) in place: each fact set
-    validated by its field (the whole record's own error for a value its field refuses),
-    and the consistency rows checked that name a fact whose value changed (the only ones
-    a revision of valid facts can break). Returns the changes (``None`` for a fact
-    cleared) and the previous value of each fact whose value changed; raises with
-    ``facts`` as they were."""
+    Each fact set is validated by its field (the whole record's own error for a value
+    its field refuses), and the consistency rows are checked that name a fact whose value
+    changed: the only ones a revision of valid facts can break."""
+    facts = patient.__dict__
     changes: dict[str, Any] = {}
     previous: dict[str, Any] = {}
     validators = _VALIDATORS
@@ -122,7 +114,9 @@ def _revise_into(
         _validate_whole(patient, set or {}, changes)
         raise AssertionError("revise: a value its field refuses passed the whole model") from None
     if not previous:
-        return changes, previous
+        if changes:
+            patient.__pydantic_fields_set__.update(changes)  # a set of this patient's own
+        return previous
     facts.update(changes)
     for name in previous:
         rows = _ROWS_OF.get(name)
@@ -138,7 +132,8 @@ def _revise_into(
     ):
         facts.update(previous)
         _validate_whole(patient, set or {}, changes)
-    return changes, previous
+    patient.__pydantic_fields_set__.update(changes)
+    return previous
 
 
 def _copy(patient: Patient, facts: dict[str, Any], changes: Mapping[str, Any]) -> Patient:
