@@ -136,7 +136,7 @@ def revise_in_place(
     return previous
 
 
-def _copy(patient: Patient, facts: dict[str, Any], changes: Mapping[str, Any]) -> Patient:
+def _copy(patient: Patient, facts: dict[str, Any], changes: Iterable[str]) -> Patient:
     """A Patient holding ``facts``, made without validation (they are valid): what
     ``model_copy(update=changes)`` does, without its deep-copy machinery."""
     revised = _new(Patient)
