@@ -377,8 +377,8 @@ class Watcher(ABC):
         """The patient with the event's facts, validated, and the names of the facts whose
         value the event changed.
 
-        Incrementally (a live patient): only the facts the event changes are validated
-        (:func:`visitation.revise`), and only what can have changed is checked against
+        Incrementally: only the facts the event changes are validated
+        (:func:`visitation.revise_in_place`), and only what can have changed is checked against
         the event's date: the facts it sets, and on a later date the age's upper bound
         (the other dates were not after the patient's previous event date, so they are
         not after a later one, and an age only grows)."""
@@ -391,28 +391,17 @@ class Watcher(ABC):
                 raise _invalid(exc, ev) from None
             _refuse_dates(check_on(patient, day), ev)
             return patient, []
-        before = live.patient
         old = live.facts
         clear = (
             [n for n in ev.clear if old.get(n) is not None and n not in ev.set] if ev.clear else ()
         )
-        previous: dict[str, Any] = {}
+        # revised in place while nobody else holds the facts; a copy once they were handed out
+        patient = live.patient.model_copy() if live.shared else live.patient
         try:
-            if live.shared:
-                patient = revise(before, ev.set, clear)
-            else:  # nobody else holds it: change it rather than copy it
-                previous = revise_in_place(before, ev.set, clear)
-                patient = before
+            previous = revise_in_place(patient, ev.set, clear)
         except ValidationError as exc:
             raise _invalid(exc, ev) from None
-        if patient is before:
-            changed = list(previous)
-        else:
-            facts = patient.__dict__
-            changed = list(clear)
-            for name in ev.set:
-                if old[name] != facts[name]:
-                    changed.append(name)
+        changed = list(previous)
         on = live.on
         if day == on:
             if not changed:
@@ -423,19 +412,18 @@ class Watcher(ABC):
         elif day < on or not _DATED.isdisjoint(ev.set):
             # an earlier local date at a later time (another UTC offset), or new dates
             problems = check_on(patient, day)
-        elif old["birth_date"] is not None:  # (the facts before, when copied: as good here)
+        elif patient.__dict__["birth_date"] is not None:
             problems = check_on(patient, day, only=_BIRTH)
         else:
             problems = []
         if problems:
-            if previous:
-                revise_in_place(patient, previous)  # the watcher's state unchanged
+            revise_in_place(patient, previous)  # the watcher's state unchanged
             _refuse_dates(problems, ev)
         return patient, changed
 
     def _validate_record(self, live: Live | None, ev: Event) -> tuple[Patient, list[str]]:
-        """:meth:`_merge` by validating the whole record (a first event, and the naive
-        baseline of the benchmark)."""
+        """:meth:`_merge` by validating the whole record (the naive baseline of the
+        benchmark)."""
         old = {} if live is None else live.patient.__dict__
         base = {k: v for k, v in old.items() if v is not None}
         for name in ev.clear:
