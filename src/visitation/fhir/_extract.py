@@ -446,43 +446,33 @@ class _Walk:
         out = []
         ignored = self.ignored
         for i, entry in enumerate(entries):
-            if type(entry) is dict:  # the common case first: a well-formed entry
-                resource = entry.get("resource")
-                if type(resource) is dict:
-                    rtype = resource.get("resourceType")
-                    if type(rtype) is str and rtype and rtype not in _READ:
-                        ignored[rtype] += 1  # a type the mapping does not read
-                        continue
-                full_url = entry.get("fullUrl")
-                if full_url is None or type(full_url) is str:
-                    if resource is None:
-                        ignored["(entry without resource)"] += 1
-                        continue
-                    res = self.resource(resource, None, full_url, (prefix, i))
-                    if res is not None:
-                        out.append(res)
-                    continue
-            label = f"{prefix}entry[{i}]"
-            if not isinstance(entry, dict):
+            if type(entry) is not dict and not isinstance(entry, dict):
                 self.errors.append(
                     Diagnostic(
                         "fhir-malformed",
-                        f"{label}: must be a JSON object, not {_json_type(entry)}",
+                        f"{prefix}entry[{i}]: must be a JSON object, not {_json_type(entry)}",
                         self.name,
                     )
                 )
                 continue
+            resource = entry.get("resource")
+            if type(resource) is dict:
+                rtype = resource.get("resourceType")
+                if type(rtype) is str and rtype and rtype not in _READ:
+                    ignored[rtype] += 1  # a type the mapping does not read
+                    continue
             full_url = entry.get("fullUrl")
             if full_url is not None and not isinstance(full_url, str):
                 self.errors.append(
-                    Diagnostic("fhir-malformed", f"{label}: fullUrl must be a string", self.name)
+                    Diagnostic(
+                        "fhir-malformed", f"{prefix}entry[{i}]: fullUrl must be a string", self.name
+                    )
                 )
                 full_url = None
-            resource = entry.get("resource")
             if resource is None:
                 ignored["(entry without resource)"] += 1
                 continue
-            res = self.resource(resource, label, full_url, (prefix, i))
+            res = self.resource(resource, None, full_url, (prefix, i))  # named from (prefix, i)
             if res is not None:
                 out.append(res)
         return out
