@@ -290,22 +290,28 @@ class Bench:
 CASES = ("trivial", "trivial+jwt", "pv-distinct", "pv-repeated")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--requests", type=int, default=600, help="requests per level (default 600)")
-    ap.add_argument("--duration", type=float, default=20.0, help="time limit per level, s")
+def add_bench_options(ap: argparse.ArgumentParser) -> None:
+    """The options :class:`Bench` reads (``noise``, ``alg``), for this script and
+    ``benchmarks/service_stages.py``."""
     ap.add_argument("--noise", type=int, default=40, help="unrelated Observations in the prefetch")
-    ap.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
-    ap.add_argument("--workers", default="1,2", help="uvicorn worker processes, comma-separated")
-    ap.add_argument("--quick", action="store_true", help="150 requests, 8 s per level")
     ap.add_argument(
         "--alg",
         choices=["ES384", "RS384"],
         default="ES384",
         help="the EHR's JWT signing algorithm (CDS Hooks 2.0 allows both; default ES384)",
     )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--requests", type=int, default=600, help="requests per level (default 600)")
+    ap.add_argument("--duration", type=float, default=20.0, help="time limit per level, s")
+    add_bench_options(ap)
+    ap.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
+    ap.add_argument("--workers", default="1,2", help="uvicorn worker processes, comma-separated")
+    ap.add_argument("--quick", action="store_true", help="150 requests, 8 s per level")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
     args = ap.parse_args()
     if args.quick:

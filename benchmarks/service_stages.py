@@ -39,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchmarks.service import PV, Bench
+from benchmarks.service import PV, Bench, add_bench_options
 from visitation.service import create_app, load_config
 
 ON = date(2026, 11, 23)
@@ -297,15 +297,13 @@ def main() -> int:
     )
     ap.add_argument("--rounds", type=int, default=15, help="rounds per figure (default 15)")
     ap.add_argument("--repeat", type=int, default=10, help="calls per round (default 10)")
-    ap.add_argument("--noise", type=int, default=40, help="unrelated Observations")
+    add_bench_options(ap)
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
     ap.add_argument("--instructions", metavar="CASE", help="under callgrind: count CASE")
     ap.add_argument("--count", type=int, default=30, help="requests counted (default 30)")
     ap.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
-    ap.add_argument("--alg", choices=["ES384", "RS384"], default="ES384", help="JWT algorithm")
     args = ap.parse_args()
-    bench_args = argparse.Namespace(noise=args.noise, alg=args.alg)
-    bench = Bench(bench_args, 1)
+    bench = Bench(args, 1)
     if args.instructions:
         ir = instructions(bench, args.instructions, args.count, args.callgrind_out)
         print(f"{args.instructions}: {ir:,.0f} instructions per request")
