@@ -23,6 +23,7 @@ from visitation.cohort._input import (
     check_names,
     read_batches,
     to_layout,
+    valid_bits,
 )
 from visitation.cohort._sql import (
     AGE_BANDS,
@@ -196,26 +197,48 @@ def _run(query: CohortQuery, data: pa.Table, engine: Any) -> pa.Table:
     query only passes through are taken from the input beside it, not converted to and
     from the engine's strings, and the age band is counted in NumPy from the input's
     ``age`` and ``birth_date`` (the query's seven-way CASE cost DuckDB about 40 ms per
-    million rows); the ids, which DuckDB still returns, show that the rows line up (else
-    the whole query is run)."""
+    million rows); from ``PARALLEL_ROWS`` rows these labels are made on a thread of their
+    own while DuckDB runs the query. The ids, which DuckDB still returns, show that the
+    rows line up (else the whole query is run)."""
     if not (engine is None or engine == "duckdb"):
         return run(query, data, engine)
     beside = tuple(g for g in query.groups if g in data.column_names and g != "age_band")
     band = "age_band" in query.groups and {"age", "birth_date"} <= set(data.column_names)
     copied = {k: v for k, v in _copies(query).items() if data.schema.field(v).type == pa.bool_()}
     dropped = beside + tuple(copied) + (("age_band",) if band else ())
-    result = run(_embedded(query, dropped), data, engine)
+    work: dict[str, Callable[[], Any]] = {g: functools.partial(_labels, data.column(g))
+                                          for g in beside}  # fmt: skip
+    if band:
+        work["age_band"] = functools.partial(_band_labels, data, query.on)
+    if data.num_rows >= PARALLEL_ROWS:
+        # the labels need only the input: one thread makes them beside DuckDB's own threads
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            made = {k: pool.submit(f) for k, f in work.items()}
+            result = run(_embedded(query, dropped), data, engine)
+            labels = {k: m.result() for k, m in made.items()}
+    else:
+        result = run(_embedded(query, dropped), data, engine)
+        labels = {k: f() for k, f in work.items()}
     ids = query.id_column
     if not result.column(ids).equals(data.column(ids)):  # e.g. ids of another Arrow type
         return run(query, data, engine)
     for status, column in copied.items():  # a rule whose status is a yes/no fact as is
         result = result.append_column(status, data.column(column))
     if band:
-        bands = age_bands(data.column("age"), data.column("birth_date"), query.on)
-        result = result.append_column("age_band", bands)
+        result = result.append_column("age_band", labels["age_band"])
     for g in beside:
-        result = result.append_column(g, data.column(g))
+        result = result.append_column(g, labels[g])
     return result
+
+
+def _labels(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A group column as the result's strings (a dictionary-coded one decoded)."""
+    return col.cast(pa.string())
+
+
+def _band_labels(data: pa.Table, on: date) -> pa.ChunkedArray:
+    """The age band column as the result's strings."""
+    return age_bands(data.column("age"), data.column("birth_date"), on).cast(pa.string())
 
 
 _COPIES: dict[str, dict[str, str]] = {}
@@ -262,10 +285,14 @@ def age_bands(age: pa.ChunkedArray, born: pa.ChunkedArray, on: date) -> pa.Chunk
         for up, cut in zip(ups, cutoffs, strict=True):
             by_age += years >= up
             by_birth += birth <= cut
-        has_age = a.is_valid().to_numpy(zero_copy_only=False)
+        has_age = valid_bits(a)
         code = np.where(has_age, by_age, by_birth)
-        known = has_age | b.is_valid().to_numpy(zero_copy_only=False)
-        chunks.append(pa.DictionaryArray.from_arrays(pa.array(code, mask=~known), _BAND_LABELS))
+        known = has_age | valid_bits(b)
+        unknown = len(a) - int(np.count_nonzero(known))
+        validity = pa.py_buffer(np.packbits(known, bitorder="little")) if unknown else None
+        indices = pa.Array.from_buffers(pa.int8(), len(a), [validity, pa.py_buffer(code)], unknown)
+        # the codes are band numbers 0-6 by construction: no bounds check
+        chunks.append(pa.DictionaryArray.from_arrays(indices, _BAND_LABELS, safe=False))
     return pa.chunked_array(chunks, pa.dictionary(pa.int8(), pa.string()))
 
 
@@ -324,18 +351,29 @@ def assemble(query: CohortQuery, result: pa.Table) -> pa.Table:
     # the missing lists and the group labels (string takes) on both cores: Arrow and NumPy
     # let go of the GIL; each is a pure function of the result
     work: dict[str, Callable[[], Any]] = {}
+    halves = result.num_rows >= PARALLEL_ROWS
     for p in query.pathways:
         columns[p.verdict] = _truth(result.column(p.verdict))
         columns[f"missing:{p.id}"] = None
-        work[f"missing:{p.id}"] = functools.partial(_missing, p, result)
+        if halves:  # each half of the rows on a thread of its own
+            half = result.num_rows // 2
+            work[f"missing:{p.id}"] = functools.partial(_missing, p, result.slice(0, half))
+            work[f"missing:{p.id}:2"] = functools.partial(_missing, p, result.slice(half))
+        else:
+            work[f"missing:{p.id}"] = functools.partial(_missing, p, result)
     for g in query.groups:
-        work[g] = functools.partial(result.column(g).cast, pa.string())
-    if result.num_rows >= PARALLEL_ROWS and len(work) > 1:
+        work[g] = functools.partial(result.column(g).cast, pa.string())  # none if strings
+    if halves and len(work) > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = {k: pool.submit(f) for k, f in work.items()}
-            columns.update({k: d.result() for k, d in done.items()})
+            made = {k: d.result() for k, d in done.items()}
     else:
-        columns.update({k: f() for k, f in work.items()})
+        made = {k: f() for k, f in work.items()}
+    for p in query.pathways:
+        key = f"missing:{p.id}"
+        if f"{key}:2" in made:
+            made[key] = pa.chunked_array([made[key], made.pop(f"{key}:2")])
+    columns.update(made)
     out = pa.table(columns)
     meta = {
         METADATA_KEYS[0]: query.ruleset_key,
@@ -370,27 +408,29 @@ def _missing(p: PathwayColumns, result: pa.Table) -> pa.Array:
             codes, uniques = part, seen[:, None]
             continue
         width = len(seen)
-        codes, pairs = _codes(codes * width + part)
+        codes, pairs = _codes(codes.astype(np.int64) * width + part)
         uniques = np.column_stack([uniques[pairs // width], seen[pairs % width]])
     order, lengths = _decoded(uniques, p.occurrences, names)
     starts = np.cumsum(lengths) - lengths
-    row_lengths = lengths[codes]
-    offsets = np.zeros(n + 1, np.int64)
+    row_lengths = lengths.astype(np.int32).take(codes)  # np.take: no generic fancy indexing
+    offsets = np.zeros(n + 1, np.int32)
     np.cumsum(row_lengths, out=offsets[1:])
     total = int(offsets[-1])
     values = pa.array([], pa.string())
     if total:  # row r's facts: order[starts[code] : starts[code] + length], side by side
-        where = np.repeat(starts[codes] - offsets[:-1], row_lengths) + np.arange(total)
-        values = pc.take(pa.array(names, pa.string()), pa.array(order[where]))
-    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+        rows = np.flatnonzero(row_lengths)  # only the rows with facts to record
+        first = starts.take(codes[rows]) - offsets[rows]
+        where = np.repeat(first, row_lengths[rows]) + np.arange(total)
+        values = pc.take(pa.array(names, pa.string()), pa.array(order.take(where)))
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _mask_values(col: pa.ChunkedArray) -> Any:
-    """A mask column as one int64 NumPy array (an unset mask counts as no bits)."""
+    """A mask column as one NumPy integer array (an unset mask counts as no bits)."""
     if col.null_count:
         col = pc.fill_null(col, 0)
     parts = [c.to_numpy(zero_copy_only=False) for c in col.chunks]
-    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 DIRECT_LIMIT = 1 << 12

@@ -27,7 +27,14 @@ import pyarrow.compute as pc
 from visitation import FACTS, Patient, VisitationError
 from visitation.cohort._layout import Layout
 
-__all__ = ["EXTRA_COLUMNS", "CohortInputError", "read_table", "to_layout"]
+__all__ = [
+    "EXTRA_COLUMNS",
+    "CohortInputError",
+    "read_table",
+    "to_layout",
+    "valid_bits",
+    "validity_bitmap",
+]
 
 EXTRA_COLUMNS = ("region",)
 """Columns a cohort table may hold besides the id and the facts (passed to the summary)."""
@@ -505,8 +512,7 @@ def _members(
 ) -> dict[str, pa.Array]:
     """Member columns of a set: one bit per member, OR-ed per row in one pass."""
     out: dict[str, pa.Array] = {}
-    recorded_all = arr.null_count == 0
-    recorded: Any = None if recorded_all else pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    validity = None if arr.null_count == 0 else validity_bitmap(arr)  # a member's validity
     members = [col_spec.member for col_spec in cols]
     # one bit per member column, OR-ed per row: one pass over the values
     kind = (  # small: fewer bytes to touch
@@ -529,13 +535,34 @@ def _members(
     rowbits: Any = np.zeros(len(arr), dtype=kind)
     if nonempty.any():
         rowbits[nonempty] = np.bitwise_or.reduceat(bits, starts[nonempty])
-    validity = None if recorded_all else pa.py_buffer(np.packbits(recorded, bitorder="little"))
     for k, col_spec in enumerate(cols):
         has = np.packbits((rowbits & kind(1 << k)) != 0, bitorder="little")
         out[col_spec.name] = pa.Array.from_buffers(
             pa.bool_(), len(arr), [validity, pa.py_buffer(has)], arr.null_count
         )
     return out
+
+
+def valid_bits(arr: pa.Array) -> Any:
+    """Where an array has a value, as a NumPy bool array, unpacked from its validity
+    bitmap (``is_valid().to_numpy()`` goes through pandas' conversion: ~15x the work)."""
+    n = len(arr)
+    bitmap = arr.buffers()[0]
+    if bitmap is None or arr.null_count == 0:
+        return np.ones(n, bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, np.uint8), count=arr.offset + n, bitorder="little")
+    return bits[arr.offset :].view(bool)
+
+
+def validity_bitmap(arr: pa.Array) -> pa.Buffer | None:
+    """An array's validity bitmap starting at its first row (its own buffer when the array
+    starts on a byte; ``None`` when every row has a value)."""
+    bitmap = arr.buffers()[0]
+    if bitmap is None or arr.null_count == 0:
+        return None
+    if arr.offset % 8 == 0:
+        return bitmap.slice(arr.offset // 8)
+    return pa.py_buffer(np.packbits(valid_bits(arr), bitorder="little"))
 
 
 def _json_lists(c: _Checker, name: str, col: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
