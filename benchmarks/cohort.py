@@ -18,6 +18,18 @@ Measured in one run, each case in a fresh process (so its peak memory is its own
 - ``big``: the streamed path of ``visitation cohort`` (batches of 1M rows, results
   written to Parquet as they come) over a larger file: time and peak memory.
 
+On a shared machine the wall times move with the load; instructions do not. Under
+callgrind, ``--instructions CASE`` (``end_to_end`` or ``python_loop``) counts the
+instructions of one evaluation of ``--patients`` patients (default 300,000; the loop on
+``--sample``, default 5,000) of one rule set, every thread counted, the file's
+generation, the imports and a warm-up run not instrumented, and prints them per patient::
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg/out \
+        python benchmarks/cohort.py --instructions end_to_end --rules dk-national
+
+(``callgrind_control`` toggles the instrumentation from inside; ``--input FILE`` reuses
+a cohort file written by :func:`make`.)
+
 Targets (issue 9): end_to_end ≤ 0.5 s and statuses_verdicts ≤ 0.1 s for 1M patients,
 ≥ 10× the Python loop, peak memory ≤ 2 GiB. Absolute numbers move with the machine's
 load (the machine is shared); the ratios of one run are what to compare.
@@ -26,6 +38,7 @@ load (the machine is shared); the ratios of one run are what to compare.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -170,6 +183,57 @@ def case_big(path: str, rules: str) -> dict[str, Any]:
     return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
 
 
+def _callgrind(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def instructions(case: str, path: str, rules: str, sample: int, out: str) -> tuple[int, int]:
+    """(instructions, patients) of one run of ``case`` under the callgrind running this
+    process (dumps to ``out``.N): a dump of nothing first, its cost taken off."""
+    import glob
+    import re
+
+    run: Callable[[], Any]
+    if case == "end_to_end":
+        import pyarrow.parquet as pq
+
+        from visitation.cohort import evaluate_cohort
+
+        patients = pq.ParquetFile(path).metadata.num_rows
+        run = functools.partial(evaluate_cohort, path, rules, on=ON)
+    elif case == "python_loop":
+        import pyarrow.parquet as pq
+
+        from visitation import Patient, evaluate_core, facts_of, resolve
+
+        table = pq.read_table(path).slice(0, sample).drop_columns(["patient_id", "region"])
+        facts = [facts_of(Patient.model_validate(r)) for r in table.to_pylist()]
+        compiled = resolve(rules, ON)
+        patients = len(facts)
+
+        def run() -> None:
+            for f in facts:
+                evaluate_core(compiled, f, ON)
+    else:
+        raise SystemExit(f"unknown case {case!r}: end_to_end or python_loop")
+    run()  # warm-up: compiled query, imports, the embedded database
+    _callgrind("-i", "on")
+    _callgrind("-z")
+    _callgrind("-d", "nothing")
+    run()
+    _callgrind("-d", "counted")
+    _callgrind("-i", "off")
+    totals: dict[str, int] = {}
+    for dump in glob.glob(out + ".*"):
+        text = Path(dump).read_text(errors="replace")
+        trigger = re.search(r"^desc: Trigger: .*?(nothing|counted)$", text, re.M)
+        total = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+        if trigger and total:
+            totals[trigger.group(1)] = totals.get(trigger.group(1), 0) + int(total.group(1))
+    return totals["counted"] - totals.get("nothing", 0), patients
+
+
 def _in_process(case: str, *args: str) -> dict[str, Any]:
     """Run one case in a fresh interpreter and return its JSON result."""
     cmd = [sys.executable, __file__, "--case", case, *args]
@@ -188,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="100k patients, no big case")
     parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--instructions", metavar="CASE",
+                        help="under callgrind: count end_to_end or python_loop")  # fmt: skip
+    parser.add_argument("--rules", default=RULES[0], help="rule set of --instructions")
+    parser.add_argument("--input", metavar="FILE", help="--instructions: this cohort file")
+    parser.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = parser.parse_args(argv)
@@ -201,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(cases[a.case]()))
         return 0
+    if a.instructions:
+        return _count(a)
     if a.quick:
         a.patients, a.big, a.sample, a.repeats = 100_000, 0, 5_000, 3
     report: dict[str, Any] = {
@@ -248,6 +319,20 @@ def main(argv: list[str] | None = None) -> int:
     _print(report)
     if a.json:
         Path(a.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _count(a: argparse.Namespace) -> int:
+    """``--instructions``: one case's instructions per patient (see the module docstring)."""
+    patients = 300_000 if a.patients == 1_000_000 else a.patients
+    sample = 5_000 if a.sample == 20_000 else a.sample
+    with tempfile.TemporaryDirectory(prefix="vis-bench-") as tmp:
+        path = Path(a.input) if a.input else Path(tmp) / "cohort.parquet"
+        if not a.input:
+            make(path, patients)
+        ir, n = instructions(a.instructions, str(path), a.rules, sample, a.callgrind_out)
+    print(f"{a.instructions} {a.rules}: {ir:,} instructions, {ir / n:,.0f} per patient "
+          f"({n:,} patients)")  # fmt: skip
     return 0
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,7 @@ def read_table(table: Any, *, source: str | None = None) -> pa.Table:
         suffix = path.suffix.lower()
         if suffix in (".parquet", ".pq"):
             f = _parquet(path)
-            return _groups(f, range(f.num_row_groups), f.schema_arrow.names)
+            return _groups(f, range(f.num_row_groups), f.schema_arrow.names, path)
         if suffix == ".csv":
             import pyarrow.csv as pcsv
 
@@ -93,12 +95,42 @@ def _parquet(path: Path) -> Any:
     return pq.ParquetFile(path, read_dictionary=text)
 
 
-def _groups(f: Any, groups: Sequence[int], names: Sequence[str]) -> pa.Table:
+def _groups(
+    f: Any, groups: Sequence[int], names: Sequence[str], path: Path | None = None
+) -> pa.Table:
     """Row groups read one by one (pyarrow cannot read dictionary-coded lists of several
-    row groups at once) and put together."""
+    row groups at once) and put together. Given the file's ``path``, several row groups
+    are read on two threads, each taking the next group and reading it whole on its own
+    (a reader of its own: one is not for two threads), which keeps both cores busier than
+    pyarrow's column tasks within one row group."""
     if not groups:
         return f.schema_arrow.empty_table()
-    return pa.concat_tables([f.read_row_group(i, columns=list(names)) for i in groups])
+    columns = list(names)
+    if path is None or len(groups) < 2:
+        return pa.concat_tables([f.read_row_group(i, columns=columns) for i in groups])
+    import pyarrow.parquet as pq
+
+    text = [c.path for c in f.schema if c.physical_type == "BYTE_ARRAY"]
+    second = pq.ParquetFile(path, read_dictionary=text)
+    parts: list[pa.Table | None] = [None] * len(groups)
+    queue = iter(range(len(groups)))
+    lock = threading.Lock()
+
+    def work(reader: Any) -> None:
+        while True:
+            with lock:
+                k = next(queue, None)
+            if k is None:
+                return
+            parts[k] = reader.read_row_group(groups[k], columns=columns, use_threads=False)
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(work, f), pool.submit(work, second)]:
+                done.result()
+    finally:
+        second.close()
+    return pa.concat_tables([t for t in parts if t is not None])
 
 
 def read_batches(
@@ -120,7 +152,7 @@ def read_batches(
         names = f.schema_arrow.names
         columns = wanted(names) if wanted is not None else names
         if f.metadata.num_rows <= batch_rows and id_column in columns:  # one batch: one read
-            whole = _groups(f, range(f.num_row_groups), columns)
+            whole = _groups(f, range(f.num_row_groups), columns, path)
             return names, whole.column(id_column), iter([(0, whole)])
         ids = f.read(columns=[id_column]).column(id_column) if id_column in names else None
 
@@ -130,12 +162,12 @@ def read_batches(
             for i in range(f.num_row_groups):  # whole row groups, about batch_rows at a time
                 n = f.metadata.row_group(i).num_rows
                 if pending and rows + n > batch_rows:
-                    yield offset, _groups(f, pending, columns)
+                    yield offset, _groups(f, pending, columns, path)
                     offset, pending, rows = offset + rows, [], 0
                 pending.append(i)
                 rows += n
             if pending or offset == 0:
-                yield offset, _groups(f, pending, columns)
+                yield offset, _groups(f, pending, columns, path)
 
         return names, ids, parquet_batches()
     whole = read_table(table)
@@ -524,17 +556,20 @@ def _members(
             [1 << position[w] if w in position else 0 for w in words.to_pylist()] or [0],
             dtype=kind,
         )
-        bits = bit_of_word[coded]  # one gather, no temporaries
+        bits = bit_of_word.take(coded)  # one gather (take: not the generic fancy index)
     else:
         bits = np.zeros(len(values), dtype=kind)
         for k, w in enumerate(members):
             hit = pc.fill_null(pc.equal(values, w), False).to_numpy(zero_copy_only=False)
             bits[hit] |= kind(1 << k)
     starts = offsets[:-1] - offsets[0]
-    nonempty = np.diff(offsets) > 0
     rowbits: Any = np.zeros(len(arr), dtype=kind)
-    if nonempty.any():
-        rowbits[nonempty] = np.bitwise_or.reduceat(bits, starts[nonempty])
+    if len(bits) and len(arr):
+        # every row's OR at once (no boolean subsets): a zero after the last value, as a
+        # row that is empty at the end starts there; an empty row's OR is then set to 0
+        ext = np.concatenate([bits, np.zeros(1, kind)])
+        rowbits = np.bitwise_or.reduceat(ext, starts)
+        rowbits *= np.diff(offsets) > 0
     for k, col_spec in enumerate(cols):
         has = np.packbits((rowbits & kind(1 << k)) != 0, bitorder="little")
         out[col_spec.name] = pa.Array.from_buffers(
