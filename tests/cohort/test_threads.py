@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from visitation.cohort import _evaluate, evaluate_cohort, synthetic
+from visitation.cohort import CohortInputError, _evaluate, evaluate_cohort, synthetic
 from visitation.cohort._input import valid_bits, validity_bitmap
 
 ON = date(2026, 12, 1)
@@ -82,3 +82,27 @@ def test_set_columns_of_a_sliced_table_match_a_fresh_copy(cohort: pa.Table, offs
     assert sliced.column("measures_tried").chunk(0).offset == offset
     got = evaluate_cohort(sliced, "dk-national@3.1.0", on=ON).table
     assert got.equals(evaluate_cohort(fresh, "dk-national@3.1.0", on=ON).table)
+
+
+def _set(table: pa.Table, name: str, row: int, value: object) -> pa.Table:
+    values = table.column(name).to_pylist()
+    values[row] = value
+    i = table.schema.get_field_index(name)
+    return table.set_column(i, name, pa.array(values, table.schema.field(name).type))
+
+
+def test_halves_report_the_error_the_whole_batch_reports(
+    cohort: pa.Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a bad later fact in the first half and a bad earlier fact in the second, the
+    threaded check names the same column and row as the check of the whole batch."""
+    bad = _set(_set(cohort, "prognosis", 10, "forever"), "age", 1_500, 400)
+    bad = pa.Table.from_batches(bad.to_batches(max_chunksize=700))
+    messages = []
+    for rows in (10**12, 1):
+        monkeypatch.setattr(_evaluate, "PARALLEL_ROWS", rows)
+        with pytest.raises(CohortInputError) as caught:
+            evaluate_cohort(bad, "dk-national@3.1.0", on=ON)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "'age', row 1501" in messages[0]
