@@ -191,3 +191,24 @@ def test_card_uuids_are_random_version_4_uuids() -> None:
     varying = ~fixed & ((1 << 128) - 1)
     assert all(any(i >> k & 1 for i in ints) for k in range(128) if varying >> k & 1)
     assert all(not all(i >> k & 1 for i in ints) for k in range(128) if varying >> k & 1)
+
+
+@settings(max_examples=10)
+@given(patient=patients(on=ON), spec=st.sampled_from(RULESETS))
+def test_evaluating_and_making_cards_leaves_no_reference_cycles(
+    patient: visitation.Patient, spec: str
+) -> None:
+    """What a request's evaluation and cards make is freed by reference counting, so no
+    collection has a pile of requests' objects to free at once (a pause in the tail)."""
+    import gc
+
+    program = visitation.resolve(spec, ON)
+    opts = CardOptions(hook="order-sign", uuids=True, patient_id="p")
+    cards(visitation.evaluate(patient, program, on=ON), lang="da", options=opts)  # warm
+    gc.collect()
+    gc.disable()
+    try:
+        cards(visitation.evaluate(patient, program, on=ON), lang="da", options=opts)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
