@@ -4,6 +4,7 @@ the registered ``cds-hooks`` renderer, and the configuration's errors."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -172,6 +173,28 @@ def test_replay_caches_refuse_a_jti_twice(tmp_path: Path, kind: str) -> None:
     assert cache.seen("iss b", expires=100.0, now=60.0) is False
     assert cache.seen("iss a", expires=300.0, now=200.0) is False  # expired: a new token
     assert cache.seen("iss a", expires=300.0, now=210.0) is True  # ... remembered in turn
+
+
+def test_the_shared_replay_cache_sweeps_expired_tokens_by_an_index(tmp_path: Path) -> None:
+    """The workers' replay cache drops expired tokens every 1,000 and keeps live ones, and
+    finds the expired ones by an index on their expiry, not by reading every live token
+    (a scan that held the write lock all workers wait for)."""
+    from visitation.service._auth import SqliteReplayCache
+
+    cache = SqliteReplayCache(tmp_path / "j.db")
+    for i in range(999):
+        cache.seen(f"old {i}", expires=10.0, now=5.0)
+    cache.seen("live", expires=1000.0, now=20.0)  # the 1,000th: the sweep runs first
+    db = sqlite3.connect(tmp_path / "j.db")
+    try:
+        assert db.execute("SELECT key FROM jti").fetchall() == [("live",)]
+        plan = " ".join(
+            str(row[-1])
+            for row in db.execute("EXPLAIN QUERY PLAN DELETE FROM jti WHERE expires < 1.0")
+        )
+    finally:
+        db.close()
+    assert "USING" in plan and "INDEX jti_expires" in plan, plan
 
 
 def test_card_uuids_are_random_version_4_uuids() -> None:
