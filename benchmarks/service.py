@@ -140,10 +140,11 @@ def _request(method: str, path: str, body: bytes | None, token: str | None) -> b
     return ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its live children (the uvicorn workers)."""
+def _cpu_by_process(pid: int) -> dict[int, float]:
+    """User + system CPU of a process and of each of its live children (the uvicorn
+    workers), by process id."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    out = {}
     pids = [pid]
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         pids += [int(x) for x in task.read_text().split()]
@@ -152,8 +153,25 @@ def _cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        out[p] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _is_worker(pid: int) -> bool:
+    """Whether a child of the server is a uvicorn worker (not multiprocessing's resource
+    tracker, also a child)."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _worker_shares(before: dict[int, float], after: dict[int, float], parent: int) -> list[int]:
+    """Each worker's share of the workers' CPU between two readings, in per cent, largest
+    first (with several workers: how evenly the connections were spread)."""
+    used = [after[p] - before.get(p, 0.0) for p in after if p != parent and _is_worker(p)]
+    total = sum(used)
+    return sorted((round(100 * u / total) for u in used), reverse=True) if total else []
 
 
 class Bench:
@@ -269,11 +287,12 @@ class Bench:
                 warm = self.requests(name, min(20 * self.workers, self.args.requests))
                 asyncio.run(client.run(warm, level, self.args.duration))
                 reqs = self.requests(name, self.args.requests)
-                server0, client0 = _cpu_seconds(self.proc.pid), time.process_time()
+                server0, client0 = _cpu_by_process(self.proc.pid), time.process_time()
                 start = time.perf_counter()
                 lat = asyncio.run(client.run(reqs, level, self.args.duration))
                 wall = time.perf_counter() - start
-                server_cpu = _cpu_seconds(self.proc.pid) - server0
+                server1 = _cpu_by_process(self.proc.pid)
+                server_cpu = sum(server1.values()) - sum(server0.values())
                 client_cpu = time.process_time() - client0
                 lat.sort()
                 results[f"{name}@{level}"] = {
@@ -283,6 +302,7 @@ class Bench:
                     "per_s": round(len(lat) / wall, 1),
                     "server_cpu_ms": round(server_cpu / len(lat) * 1000, 3),
                     "client_cpu_ms": round(client_cpu / len(lat) * 1000, 3),
+                    "worker_cpu_shares": _worker_shares(server0, server1, self.proc.pid),
                 }
         return results
 
@@ -337,10 +357,11 @@ def main() -> int:
         f"visitation CDS Hooks service, loopback, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores; JWT {args.alg}; prefetch {body_size} bytes ({args.noise} noise "
         "Observations); "
-        "cpu: per request, server processes and this client"
+        "cpu: per request, server processes and this client; split: each worker's share of "
+        "the workers' CPU"
     )
     head = f"{'case':26} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'÷ triv':>7}"
-    print(head + f" {'÷ t+jwt':>8} {'srv cpu':>8} {'cli cpu':>8}")
+    print(head + f" {'÷ t+jwt':>8} {'srv cpu':>8} {'cli cpu':>8}  split")
     for workers, results in out.items():
         for level in levels:
             floor = results[f"trivial@{level}"]["per_s"]
@@ -354,7 +375,7 @@ def main() -> int:
                     f"{label:26} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
                     f"{r['per_s']:>8} {r['ratio_to_trivial']:>7.2f} "
                     f"{r['ratio_to_trivial_jwt']:>8.2f} {r['server_cpu_ms']:>8} "
-                    f"{r['client_cpu_ms']:>8}"
+                    f"{r['client_cpu_ms']:>8}  {'/'.join(map(str, r['worker_cpu_shares']))}"
                 )
         if 8 in levels:
             pv8, rep8 = results["pv-distinct@8"], results["pv-repeated@8"]

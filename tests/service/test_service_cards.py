@@ -4,6 +4,7 @@ the registered ``cds-hooks`` renderer, and the configuration's errors."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -174,6 +175,28 @@ def test_replay_caches_refuse_a_jti_twice(tmp_path: Path, kind: str) -> None:
     assert cache.seen("iss a", expires=300.0, now=210.0) is True  # ... remembered in turn
 
 
+def test_the_shared_replay_cache_sweeps_expired_tokens_by_an_index(tmp_path: Path) -> None:
+    """The workers' replay cache drops expired tokens every 1,000 and keeps live ones, and
+    finds the expired ones by an index on their expiry, not by reading every live token
+    (a scan that held the write lock all workers wait for)."""
+    from visitation.service._auth import SqliteReplayCache
+
+    cache = SqliteReplayCache(tmp_path / "j.db")
+    for i in range(999):
+        cache.seen(f"old {i}", expires=10.0, now=5.0)
+    cache.seen("live", expires=1000.0, now=20.0)  # the 1,000th: the sweep runs first
+    db = sqlite3.connect(tmp_path / "j.db")
+    try:
+        assert db.execute("SELECT key FROM jti").fetchall() == [("live",)]
+        plan = " ".join(
+            str(row[-1])
+            for row in db.execute("EXPLAIN QUERY PLAN DELETE FROM jti WHERE expires < 1.0")
+        )
+    finally:
+        db.close()
+    assert "USING" in plan and "INDEX jti_expires" in plan, plan
+
+
 def test_card_uuids_are_random_version_4_uuids() -> None:
     """The service's uuid text is a canonical version 4, RFC 4122 UUID, never repeated."""
     import uuid
@@ -191,3 +214,24 @@ def test_card_uuids_are_random_version_4_uuids() -> None:
     varying = ~fixed & ((1 << 128) - 1)
     assert all(any(i >> k & 1 for i in ints) for k in range(128) if varying >> k & 1)
     assert all(not all(i >> k & 1 for i in ints) for k in range(128) if varying >> k & 1)
+
+
+@settings(max_examples=10)
+@given(patient=patients(on=ON), spec=st.sampled_from(RULESETS))
+def test_evaluating_and_making_cards_leaves_no_reference_cycles(
+    patient: visitation.Patient, spec: str
+) -> None:
+    """What a request's evaluation and cards make is freed by reference counting, so no
+    collection has a pile of requests' objects to free at once (a pause in the tail)."""
+    import gc
+
+    program = visitation.resolve(spec, ON)
+    opts = CardOptions(hook="order-sign", uuids=True, patient_id="p")
+    cards(visitation.evaluate(patient, program, on=ON), lang="da", options=opts)  # warm
+    gc.collect()
+    gc.disable()
+    try:
+        cards(visitation.evaluate(patient, program, on=ON), lang="da", options=opts)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

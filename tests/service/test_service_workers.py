@@ -137,3 +137,47 @@ def test_a_token_is_used_once_across_both_workers(two_workers: Server, keys: Key
         if len(pids) == 2:
             break
     assert len(pids) == 2, f"one worker answered every request: {pids}"
+
+
+@pytest.mark.parametrize(("loop_factory", "taken"), [(None, 3), ("one", 1)])
+def test_a_worker_takes_one_waiting_connection_per_turn_of_its_loop(
+    loop_factory: str | None, taken: int
+) -> None:
+    """The workers' loop accepts one of three waiting connections per turn, pausing between
+    them (asyncio's own takes all three at once: with several workers sharing the listening
+    socket, the first awake would hold every connection of a burst)."""
+    import asyncio
+    import socket
+    import time
+
+    from visitation.service._loop import one_accept_loop
+
+    loop = one_accept_loop() if loop_factory else asyncio.SelectorEventLoop()
+    made: list[asyncio.BaseTransport] = []
+
+    class Counting(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            made.append(transport)
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    clients = [socket.create_connection(listener.getsockname()[:2], timeout=5) for _ in range(3)]
+    try:
+        server = loop.run_until_complete(loop.create_server(Counting, sock=listener))
+        most = 0  # the most connections set up in one turn of the loop
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            before = len(made)
+            loop.call_soon(loop.stop)
+            loop.run_forever()  # one turn
+            most = max(most, len(made) - before)
+            if len(made) == 3:
+                break
+        server.close()
+        assert len(made) == 3 and most == taken
+    finally:
+        for t in made:
+            t.close()
+        for c in clients:
+            c.close()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()

@@ -230,7 +230,6 @@ class _Walk:
         self.patient_res: _Res | None = None
         self.subjects: dict[str, tuple[_Res, str]] = {}
         self.identifier: str | None = None
-        self.readers: dict[str, Callable[[_Res, date | None, str | None], None]] = {}
         prepared = _prepare(mapping)
         self.known: dict[str, frozenset[Coding]] = prepared.known
         self.flags = prepared.flags
@@ -558,7 +557,11 @@ class _Walk:
             )
             return
         self.patient_res = next(iter(self.patients.values()), None)
-        self.readers = {
+        # bound methods in a local, not an attribute: held by the walk itself they would
+        # make a cycle (walk -> dict -> method -> walk) that keeps every bundle's resources
+        # alive until the collector runs, and in the service each collection then frees
+        # tens of requests' objects at once (a 15-30 ms pause)
+        readers: dict[str, Callable[[_Res, date | None, str | None], None]] = {
             "Observation": self.read_Observation,
             "Condition": self.read_Condition,
             "Procedure": self.read_Procedure,
@@ -586,7 +589,7 @@ class _Walk:
                 self.note(res, date_el or res.rtype, "dated after the evaluation date: not used")
                 continue
             when = full or earliest
-            self.readers[res.rtype](res, when, date_text)
+            readers[res.rtype](res, when, date_text)
 
     def relevant(self, res: _Res) -> bool:
         """Whether a resource carries a code the mapping reads; if not, its codes are

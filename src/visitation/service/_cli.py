@@ -98,7 +98,11 @@ def _serve(args: argparse.Namespace) -> int:
         from uvicorn.supervisors import Multiprocess
 
         ucfg = uvicorn.Config(
-            "visitation.service._factory:app", factory=True, workers=config.workers, **common
+            "visitation.service._factory:app",
+            factory=True,
+            workers=config.workers,
+            loop="visitation.service._loop:one_accept_loop",  # each worker takes its share
+            **common,
         )
         sock = ucfg.bind_socket()
         # the workers' accepted sockets miss asyncio's TCP_NODELAY (their proto reads 0): a

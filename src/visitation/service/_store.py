@@ -16,13 +16,14 @@ last fraction of a second of it, which only leaves a later feedback entry unattr
 from __future__ import annotations
 
 import collections
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from visitation.service._json import dumps
 
 __all__ = ["CardRecord", "FeedbackEntry", "FeedbackStore", "summary"]
 
@@ -203,7 +204,7 @@ class FeedbackStore:
                     r.verdict,
                     r.indicator,
                     r.issued_at,
-                    json.dumps(dict(r.rules), separators=(",", ":")),
+                    dumps(dict(r.rules)).decode(),
                 )
                 for r in batch
             ],
