@@ -111,7 +111,7 @@ def _groups(
     import pyarrow.parquet as pq
 
     text = [c.path for c in f.schema if c.physical_type == "BYTE_ARRAY"]
-    second = pq.ParquetFile(path, read_dictionary=text)
+    second = pq.ParquetFile(path, metadata=f.metadata, read_dictionary=text)  # footer read once
     parts: list[pa.Table | None] = [None] * len(groups)
     queue = iter(range(len(groups)))
     lock = threading.Lock()
