@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import date
 from pathlib import Path
 
@@ -195,6 +196,30 @@ def test_the_shared_replay_cache_sweeps_expired_tokens_by_an_index(tmp_path: Pat
     finally:
         db.close()
     assert "USING" in plan and "INDEX jti_expires" in plan, plan
+
+
+def test_the_shared_replay_cache_is_checkpointed_beside_the_inserts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No token's insert checkpoints the shared replay cache's log (which synced the file
+    inside the request); its own thread does, so the log's pages reach the database."""
+    from visitation.service._auth import SqliteReplayCache
+
+    monkeypatch.setattr(SqliteReplayCache, "CHECKPOINT_SECONDS", 0.05)
+    path = tmp_path / "j.db"
+    cache = SqliteReplayCache(path)
+    try:
+        assert cache._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        size = path.stat().st_size
+        for i in range(500):
+            cache.seen(f"iss {i:04d}-" + "x" * 40, expires=1000.0, now=1.0)
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < size + 30_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size >= size + 30_000  # 500 keys of ~50 bytes, checkpointed
+    finally:
+        cache.close()
+    assert not cache._checkpointer.is_alive()
 
 
 def test_card_uuids_are_random_version_4_uuids() -> None:

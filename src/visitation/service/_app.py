@@ -184,6 +184,7 @@ class _App:
             replay = SqliteReplayCache(config.database.with_suffix(".jti.sqlite3"))
         else:
             replay = MemoryReplayCache(config.auth.replay_cache_size)
+        self.replay = replay
         self.verifier = Verifier(config.auth, replay, http=self.http)
         self.services = {s.id: s for s in SERVICES}
         self.mapping = service_mapping(config.orders)
@@ -616,6 +617,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], date] | None = None
         gc.set_threshold(*before)
         await state.http.aclose()
         state.store.close()
+        state.replay.close()
 
     app = Starlette(
         routes=routes,
