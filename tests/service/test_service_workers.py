@@ -146,13 +146,23 @@ def test_a_worker_takes_one_waiting_connection_per_turn_of_its_loop(
     """The workers' loop accepts one of three waiting connections per turn, pausing between
     them (asyncio's own takes all three at once: with several workers sharing the listening
     socket, the first awake would hold every connection of a burst)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # a thread of its own: this process may already run a loop here (the browser tests)
+    with ThreadPoolExecutor(1) as pool:
+        most = pool.submit(_most_accepted_per_turn, loop_factory is not None).result(30)
+    assert most == taken
+
+
+def _most_accepted_per_turn(ours: bool) -> int:
+    """The most connections a loop sets up in one turn while three are waiting."""
     import asyncio
     import socket
     import time
 
     from visitation.service._loop import one_accept_loop
 
-    loop = one_accept_loop() if loop_factory else asyncio.SelectorEventLoop()
+    loop = one_accept_loop() if ours else asyncio.SelectorEventLoop()
     made: list[asyncio.BaseTransport] = []
 
     class Counting(asyncio.Protocol):
@@ -161,20 +171,22 @@ def test_a_worker_takes_one_waiting_connection_per_turn_of_its_loop(
 
     listener = socket.create_server(("127.0.0.1", 0))
     clients = [socket.create_connection(listener.getsockname()[:2], timeout=5) for _ in range(3)]
+    server = None
     try:
         server = loop.run_until_complete(loop.create_server(Counting, sock=listener))
-        most = 0  # the most connections set up in one turn of the loop
+        most = 0
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+        while len(made) < 3 and time.monotonic() < deadline:
             before = len(made)
             loop.call_soon(loop.stop)
             loop.run_forever()  # one turn
             most = max(most, len(made) - before)
-            if len(made) == 3:
-                break
-        server.close()
-        assert len(made) == 3 and most == taken
+        assert len(made) == 3
+        return most
     finally:
+        if server is not None:
+            server.close()
+        listener.close()
         for t in made:
             t.close()
         for c in clients:
