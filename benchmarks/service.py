@@ -166,10 +166,10 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
-def _worker_shares(before: dict[int, float], after: dict[int, float], parent: int) -> list[int]:
+def _worker_shares(before: dict[int, float], after: dict[int, float]) -> list[int]:
     """Each worker's share of the workers' CPU between two readings, in per cent, largest
     first (with several workers: how evenly the connections were spread)."""
-    used = [after[p] - before.get(p, 0.0) for p in after if p != parent and _is_worker(p)]
+    used = [after[p] - before.get(p, 0.0) for p in after if _is_worker(p)]
     total = sum(used)
     return sorted((round(100 * u / total) for u in used), reverse=True) if total else []
 
@@ -302,7 +302,7 @@ class Bench:
                     "per_s": round(len(lat) / wall, 1),
                     "server_cpu_ms": round(server_cpu / len(lat) * 1000, 3),
                     "client_cpu_ms": round(client_cpu / len(lat) * 1000, 3),
-                    "worker_cpu_shares": _worker_shares(server0, server1, self.proc.pid),
+                    "worker_cpu_shares": _worker_shares(server0, server1),
                 }
         return results
 

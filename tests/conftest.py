@@ -13,6 +13,7 @@ nightly run or before a release::
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 from hypothesis import settings
@@ -48,3 +49,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             group = ONE_PROCESS.get(folder)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _cycles_left(run: Callable[[], object]) -> int:
+    """What the collector finds unreachable after one ``run()`` (after a first, warming
+    one: what a first call prepares for the process is not garbage)."""
+    import gc
+
+    run()
+    gc.collect()
+    gc.disable()
+    try:
+        run()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+@pytest.fixture(scope="session")
+def cycles_left() -> Callable[[Callable[[], object]], int]:
+    """``cycles_left(run)``: the objects a second ``run()`` leaves for the collector (0 when
+    everything it made is freed by reference counting)."""
+    return _cycles_left
