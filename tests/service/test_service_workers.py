@@ -69,7 +69,7 @@ def test_two_workers_answer_and_keep_every_card_and_feedback(
     start = len(server.log())
     card_ids: list[str] = []
     pids: set[str] = set()
-    for _ in range(4):  # bounded: rounds of concurrent requests until both workers answered
+    for _ in range(20):  # bounded: rounds of concurrent requests until both workers answered
         answers = _parallel(
             6, lambda i: _post(server, PV, keys.token(server.base + PV), patient_view())
         )
@@ -126,7 +126,7 @@ def test_a_token_is_used_once_across_both_workers(two_workers: Server, keys: Key
     is accepted exactly once (the workers share the jti replay cache, in SQLite)."""
     server = two_workers
     pids: set[str] = set()
-    for _ in range(4):  # bounded: rounds until the eight answers came from both workers
+    for _ in range(20):  # bounded: rounds until the eight answers came from both workers
         start = len(server.log())
         token = keys.token(server.base + PV)
         body = patient_view()
