@@ -25,6 +25,15 @@ On a loaded machine even the fastest round moves; instructions do not. Under cal
         python -m benchmarks.service_stages --instructions pv-distinct --count 30
 
 (``callgrind_control`` toggles the instrumentation from inside; about 15 s a case.)
+
+``--contention`` asks what two busy processes get from this machine: the CPU per
+distinct patient-view of this process in phases alone and phases while a second process
+(the same command, ``--busy``, paused in the phases alone) runs distinct patient-views
+beside it, alternated, alone first and last; the medians of each kind. On a machine
+whose two cores are its own the figures agree; where they do not, the load test's server
+(two workers and the client, all busy) pays the ratio on every request, whatever the code
+does. Printed: ms of CPU per request in each phase, the medians' ratio, and the cores' worth
+of work two busy processes get (2 ÷ the ratio).
 """
 
 from __future__ import annotations
@@ -291,6 +300,63 @@ def instructions(bench: Bench, case: str, count: int, out: str) -> float:
     return (totals["requests"] - totals["nothing"]) / count
 
 
+def _cpu_per_request(service: InProcess, prepared: Iterator[bytes], count: int) -> float:
+    """Milliseconds of this process's CPU per request, over ``count`` requests."""
+    start = time.process_time()
+    for _ in range(count):
+        if service.call(next(prepared)) != 200:
+            raise RuntimeError("pv-distinct: not 200")
+    return (time.process_time() - start) / count * 1000
+
+
+def contention(bench: Bench, count: int, noise: int, pairs: int = 3) -> dict[str, Any]:
+    """CPU per distinct patient-view in phases alone and beside a second busy process,
+    alternated (alone first and last); the second process is paused while this one is
+    alone, so both kinds of phase see the same stretch of the machine's day."""
+    import signal
+    import statistics
+    import subprocess
+
+    service = InProcess(bench)
+    phases: list[tuple[str, float]] = []
+    try:
+        prepared = iter(bench.requests("pv-distinct", (2 * pairs + 1) * count + 20))
+        _cpu_per_request(service, prepared, 20)  # warm
+        busy = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.service_stages", "--busy",
+             str((pairs + 1) * count * 2), "--noise", str(noise)],
+            stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+        try:
+            assert busy.stdout is not None
+            if busy.stdout.readline().strip() != b"busy":  # its warm-up is done
+                raise RuntimeError("the second process did not start")
+            for k in range(2 * pairs + 1):
+                paired = k % 2 == 1
+                busy.send_signal(signal.SIGCONT if paired else signal.SIGSTOP)
+                phases.append(("beside" if paired else "alone",
+                               _cpu_per_request(service, prepared, count)))  # fmt: skip
+        finally:
+            busy.kill()
+            busy.wait(timeout=30)
+    finally:
+        service.stop()
+    alone = statistics.median(ms for kind, ms in phases if kind == "alone")
+    beside = statistics.median(ms for kind, ms in phases if kind == "beside")
+    ratio = beside / alone
+    return {"phases": phases, "alone_ms": alone, "beside_ms": beside, "ratio": ratio,
+            "cores_for_two": 2 / ratio}  # fmt: skip
+
+
+def busy(bench: Bench, count: int) -> None:
+    """The second process of ``--contention``: distinct patient-views until killed."""
+    service = InProcess(bench)
+    prepared = iter(bench.requests("pv-distinct", count + 20))
+    _cpu_per_request(service, prepared, 20)
+    print("busy", flush=True)
+    _cpu_per_request(service, prepared, count)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -302,8 +368,27 @@ def main() -> int:
     ap.add_argument("--instructions", metavar="CASE", help="under callgrind: count CASE")
     ap.add_argument("--count", type=int, default=30, help="requests counted (default 30)")
     ap.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
+    ap.add_argument(
+        "--contention", action="store_true", help="CPU per request alone and beside a second"
+    )
+    ap.add_argument("--busy", type=int, help=argparse.SUPPRESS)  # --contention's second process
     args = ap.parse_args()
     bench = Bench(args, 1)
+    if args.busy:
+        busy(bench, args.busy)
+        return 0
+    if args.contention:
+        got = contention(bench, args.count * 10, args.noise)
+        shown = ", ".join(f"{kind} {ms:.2f}" for kind, ms in got["phases"])
+        print(
+            f"distinct patient-view, ms of CPU per request, {args.count * 10} requests a "
+            f"phase: {shown}; median alone {got['alone_ms']:.2f}, beside a second busy "
+            f"process {got['beside_ms']:.2f}: ratio {got['ratio']:.2f}, two busy processes "
+            f"get {got['cores_for_two']:.2f} cores' worth"
+        )
+        if args.json:
+            Path(args.json).write_text(json.dumps(got, indent=2))
+        return 0
     if args.instructions:
         ir = instructions(bench, args.instructions, args.count, args.callgrind_out)
         print(f"{args.instructions}: {ir:,.0f} instructions per request")
