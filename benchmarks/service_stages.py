@@ -349,7 +349,8 @@ def contention(bench: Bench, count: int, noise: int, pairs: int = 3) -> dict[str
 
 
 def busy(bench: Bench, count: int) -> None:
-    """The second process of ``--contention``: distinct patient-views until killed."""
+    """The second process of ``--contention``: ``count`` distinct patient-views, more than
+    the phases beside it need (its parent kills it after the last)."""
     service = InProcess(bench)
     prepared = iter(bench.requests("pv-distinct", count + 20))
     _cpu_per_request(service, prepared, 20)
@@ -366,7 +367,12 @@ def main() -> int:
     add_bench_options(ap)
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
     ap.add_argument("--instructions", metavar="CASE", help="under callgrind: count CASE")
-    ap.add_argument("--count", type=int, default=30, help="requests counted (default 30)")
+    ap.add_argument(
+        "--count",
+        type=int,
+        default=30,
+        help="requests counted (default 30); with --contention, 10 x this a phase",
+    )
     ap.add_argument("--callgrind-out", default="/tmp/cg/out", help="callgrind's out file")
     ap.add_argument(
         "--contention", action="store_true", help="CPU per request alone and beside a second"
